@@ -1,0 +1,102 @@
+"""Command line: ``python -m analysis COMMAND`` (run ``python -m analysis -h`` for the list)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
+from analysis.io import DataError
+
+
+def _process(args) -> int:
+    from analysis import datasets
+
+    for name in args.names or list(datasets.STEPS):
+        path = datasets.process(name, args.dataset)
+        print(f"wrote {path.relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _validate(args) -> int:
+    from analysis import datasets
+
+    failed = 0
+    for path in args.paths:
+        try:
+            how = datasets.validate_file(path, sheet=args.sheet)
+        except (DataError, KeyError) as err:
+            print(str(err).strip("'\""), file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{path}: ok (read as {how})")
+    return 1 if failed else 0
+
+
+def _run(args) -> int:
+    from analysis import runner
+
+    path = runner.run(args.name, args.params)
+    print(f"wrote {path.relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _refresh(args) -> int:
+    from analysis import runner
+
+    for name in args.names:
+        print(f"wrote {runner.refresh_committed(name).relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _report(args) -> int:
+    from analysis import report, runner
+
+    path = report.build(PROJ_ROOT / runner.build_dir(args.params))
+    print(f"wrote {path.relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _indicators(argv: list[str]) -> int:
+    from analysis import indicators
+
+    return indicators.cli(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["indicators"]:
+        return _indicators(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("process", help="raw -> processed tables (validated)")
+    p.add_argument("names", nargs="*", help="dataset steps (default: all)")
+    p.add_argument("--dataset", default="public", help="data folder: public or a subfolder of data/raw")
+    p.set_defaults(func=_process)
+    p = sub.add_parser("validate", help="check raw files and print their problems")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: first)")
+    p.set_defaults(func=_validate)
+    p = sub.add_parser("run", help="execute one notebook for a build")
+    p.add_argument("name")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_run)
+    p = sub.add_parser("refresh", help="re-execute committed notebooks with their defaults (nbval reference)")
+    p.add_argument("names", nargs="+")
+    p.set_defaults(func=_refresh)
+    p = sub.add_parser("report", help="assemble report.html from the notebooks' sections")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_report)
+    sub.add_parser("indicators", help="extract indicators from a work summary (see: indicators -h)")
+    args = parser.parse_args(argv)
+    from analysis.runner import RunError
+
+    try:
+        return args.func(args)
+    except (DataError, RunError) as err:
+        print(str(err), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

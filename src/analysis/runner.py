@@ -1,0 +1,116 @@
+"""Execute a notebook with papermill for one build, strictly and atomically.
+
+- Parameters come from one YAML file: top-level keys common to every notebook (``dataset``, ``lang``,
+  ``target_year``) plus the notebook's own section under ``notebooks:``. A key the notebook does not
+  declare is an error (papermill itself only logs a warning and injects it anyway).
+- The notebook runs on the project's kernel with a per-cell timeout and papermill's progress bar.
+- On success the executed copy replaces ``<output_dir>/notebooks/<name>.ipynb``; on failure the
+  previous copy stays, the partial run is kept as ``<name>.failed.ipynb`` and one line names the cell.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import papermill
+import yaml
+
+from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
+from analysis.io import write_text
+
+COMMON_KEYS = ("dataset", "lang", "target_year")
+CELL_TIMEOUT_S = 600
+VOLATILE_CELL_KEYS = ("papermill", "execution")
+
+
+class RunError(RuntimeError):
+    """A notebook run that failed; the message is one line."""
+
+
+def load_params(path: Path | str = DEFAULT_PARAMS) -> dict:
+    """The parameters file as a dict (dates stay strings, as papermill reads them)."""
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise RunError(f"{path}: cannot read parameters ({str(err).splitlines()[0]})") from err
+    if not isinstance(params, dict) or not isinstance(params.get("notebooks"), dict):
+        raise RunError(f"{path}: expected a mapping with a 'notebooks:' section")
+    return params
+
+
+def build_dir(params_path: Path | str) -> str:
+    """Output folder of a build, relative to the project root: ``reports`` or ``reports/<stem>``."""
+    params_path = Path(params_path).resolve()
+    return "reports" if params_path == DEFAULT_PARAMS.resolve() else f"reports/{params_path.stem}"
+
+
+def notebook_parameters(name: str, params: dict, out_dir: str) -> dict:
+    """The parameters for one notebook, checked against the ones its parameters cell declares."""
+    path = NOTEBOOKS_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        raise RunError(f"no notebook {name!r} in notebooks/")
+    declared = set(papermill.inspect_notebook(str(path)))
+    section = params["notebooks"].get(name)
+    if section is None:
+        raise RunError(f"the parameters file has no section notebooks.{name}")
+    values = {k: params[k] for k in COMMON_KEYS if k in params and k in declared}
+    values.update(section)
+    values["output_dir"] = "" if out_dir == "reports" else out_dir
+    unknown = sorted(set(values) - declared)
+    if unknown:
+        raise RunError(f"{name}: unknown parameter(s) {', '.join(unknown)}; "
+                       f"the notebook declares: {', '.join(sorted(declared))}")
+    return values
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove run timings and paths, which change on every run, from a notebook's metadata."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+    return nb
+
+
+def _failure_line(name: str, err: Exception) -> str:
+    if isinstance(err, papermill.PapermillExecutionError):
+        return f"{name}: cell {err.exec_count} failed: {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''}"
+    return f"{name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+
+
+def execute(source: Path, target: Path, parameters: dict | None, failed: Path, name: str) -> Path:
+    """Run ``source`` into ``target`` atomically; keep a failed partial run at ``failed``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    running = target.with_name(f".{target.stem}.running.ipynb")
+    try:
+        papermill.execute_notebook(
+            str(source), str(running), parameters=parameters or None, kernel_name=KERNEL_NAME,
+            progress_bar=True, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
+        )
+    except Exception as err:
+        if running.exists():
+            os.replace(running, failed)
+        raise RunError(f"{_failure_line(name, err)} (partial run kept in {failed.relative_to(PROJ_ROOT)})") from err
+    nb = strip_volatile(nbformat.read(running, as_version=4))
+    write_text(nbformat.writes(nb) + "\n", target)
+    running.unlink()
+    failed.unlink(missing_ok=True)
+    return target
+
+
+def run(name: str, params_path: Path | str = DEFAULT_PARAMS) -> Path:
+    """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy."""
+    params = load_params(params_path)
+    out_dir = build_dir(params_path)
+    parameters = notebook_parameters(name, params, out_dir)
+    notebooks = PROJ_ROOT / out_dir / "notebooks"
+    return execute(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks / f"{name}.ipynb", parameters,
+                   notebooks / f"{name}.failed.ipynb", name)
+
+
+def refresh_committed(name: str) -> Path:
+    """Re-execute a committed notebook in place with its own defaults (the nbval reference)."""
+    path = NOTEBOOKS_DIR / f"{name}.ipynb"
+    return execute(path, path, None, PROJ_ROOT / "reports" / "notebooks" / f"{name}.failed.ipynb", name)

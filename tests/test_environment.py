@@ -1,0 +1,78 @@
+"""The environment files agree, and every notebook follows the project's notebook conventions."""
+import json
+import re
+from pathlib import Path
+
+import papermill
+import pytest
+import yaml
+
+from analysis.config import KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
+from analysis.runner import COMMON_KEYS, load_params
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)$")
+
+
+def _pins(lines):
+    return dict(PIN.match(line.strip()).groups() for line in lines if PIN.match(line.strip()))
+
+
+def test_environment_yml_pins_equal_the_lock():
+    lock = _pins((PROJ_ROOT / "requirements.lock").read_text().splitlines())
+    env = yaml.safe_load((PROJ_ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert _pins(pip_section) == lock
+    assert "-e ." in pip_section
+
+
+def test_environment_yml_python_matches_pyproject():
+    env = yaml.safe_load((PROJ_ROOT / "environment.yml").read_text())
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    minimum = re.search(r'requires-python = ">=(\d+\.\d+)"', (PROJ_ROOT / "pyproject.toml").read_text()).group(1)
+    assert python == f"python={minimum}"
+
+
+def test_core_packages_are_pinned():
+    lock = _pins((PROJ_ROOT / "requirements.lock").read_text().splitlines())
+    for name in ("jupyterlab", "pandas", "statsmodels", "matplotlib", "seaborn", "papermill", "nbval",
+                 "ipykernel", "nbclient", "matplotlib-inline", "pandera", "mplfonts"):
+        assert name in lock, name
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_the_project_kernel(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == KERNEL_NAME
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_tagged_parameters_cell_without_injection(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
+    assert sum("parameters" in t for t in tags) == 1
+    assert not any("injected-parameters" in t for t in tags)
+    assert "papermill" not in nb["metadata"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_parameter_has_a_help_text(path):
+    declared = papermill.inspect_notebook(str(path))
+    assert declared
+    for name, spec in declared.items():
+        assert spec["help"], f"{path.name}: parameter {name} has no '# help' comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_defaults_equal_the_default_parameters_file(path):
+    """JupyterLab, nbval and `make report` must see the same defaults."""
+    declared = papermill.inspect_notebook(str(path))
+    params = load_params()
+    expected = {k: params[k] for k in COMMON_KEYS if k in declared}
+    expected.update(params["notebooks"][path.stem])
+    for name, value in expected.items():
+        assert yaml.safe_load(declared[name]["default"]) == value, name

@@ -1,0 +1,42 @@
+"""The notebook runner refuses parameters a notebook does not declare, and names builds consistently."""
+import pytest
+import yaml
+
+from analysis import runner
+from analysis.config import DEFAULT_PARAMS
+
+
+def test_default_build_goes_to_reports_and_others_to_their_own_folder(tmp_path):
+    assert runner.build_dir(DEFAULT_PARAMS) == "reports"
+    assert runner.build_dir(tmp_path / "example_district.yaml") == "reports/example_district"
+
+
+def test_unknown_parameter_is_an_error_not_a_warning():
+    params = runner.load_params()
+    params["notebooks"]["sampling"]["regoin"] = "全国"
+    with pytest.raises(runner.RunError, match=r"sampling: unknown parameter\(s\) regoin; the notebook declares"):
+        runner.notebook_parameters("sampling", params, "reports")
+
+
+def test_notebook_parameters_merge_common_keys_and_section():
+    values = runner.notebook_parameters("sampling", runner.load_params(), "reports/other")
+    assert values["lang"] == "zh" and values["target_year"] == 2021 and values["dataset"] == "public"
+    assert values["region"] == "全国" and values["output_dir"] == "reports/other"
+
+
+def test_parameters_file_needs_a_notebooks_section(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump({"lang": "zh"}))
+    with pytest.raises(runner.RunError, match="expected a mapping with a 'notebooks:' section"):
+        runner.load_params(path)
+
+
+def test_strip_volatile_removes_timings():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    nb.metadata["papermill"] = {"duration": 1.0}
+    nb.cells[0].metadata.update({"papermill": {"duration": 1.0}, "execution": {"x": 1}, "tags": ["a"]})
+    out = runner.strip_volatile(nb)
+    assert "papermill" not in out.metadata
+    assert out.cells[0].metadata == {"tags": ["a"]}

@@ -1,0 +1,89 @@
+"""The sampling dataset step: raw -> validated, tidy processed table; bad rows stop it and lose nothing."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis import sampling
+from analysis.config import RAW_DATA_DIR
+from analysis.io import DataError
+from analysis.parameters import ParameterError
+
+HEADER = "region,level,scope,year,period,category,batches,unqualified,unqualified_rate_pct,source_url,note\n"
+ROWS = [
+    "全国,national,all_levels,2021,Q3,all,2459894,63611,2.59,https://a.example/q3-2021,",
+    "全国,national,all_levels,2020,Q3,all,2234829,49534,2.22,https://a.example/q3-2020,",
+    "全国,national,all_levels,2020,FY,all,638万余,,2.31,https://a.example/fy-2020,rounded",
+    "全国,national,all_levels,2021,FY,all,\"6,954,438\",187368,2.69,https://a.example/fy-2021,",
+]
+
+
+def _write(folder, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sampling.csv").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_process_writes_a_tidy_table(tmp_path):
+    path = sampling.process(_write(tmp_path / "raw", ROWS), tmp_path / "processed")
+    table = sampling.load(path.parent)
+    fy2020 = table[(table.year == 2020) & (table.period == "FY")].iloc[0]
+    assert fy2020["batches"] == 6380000 and fy2020["batches_qualifier"] == "lower_bound"
+    assert not fy2020["countable"] and pd.isna(fy2020["pass_rate"])
+    assert fy2020["published_pass_rate_pct"] == pytest.approx(97.69)
+    q3 = table[(table.year == 2021) & (table.period == "Q3")].iloc[0]
+    assert q3["countable"] and q3["qualified"] == 2459894 - 63611
+    assert q3["pass_rate"] == pytest.approx((2459894 - 63611) / 2459894)
+    assert table.loc[(table.year == 2021) & (table.period == "FY"), "batches"].item() == 6954438
+
+
+def test_processing_is_deterministic(tmp_path):
+    raw = _write(tmp_path / "raw", ROWS)
+    first = sampling.process(raw, tmp_path / "a").read_bytes()
+    second = sampling.process(raw, tmp_path / "b").read_bytes()
+    assert first == second
+
+
+def test_bad_row_names_file_row_and_column_and_keeps_previous_output(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    good = sampling.process(_write(raw, ROWS), processed).read_bytes()
+    bad = ROWS[:1] + ["全国,national,all_levels,2020,Q3,all,800,900,,https://a.example/x,"] + ROWS[2:]
+    before = (_write(raw, bad) / "sampling.csv").read_bytes()
+    with pytest.raises(DataError) as err:
+        sampling.process(raw, processed)
+    assert str(err.value) == (f"{tmp_path}/raw/sampling.csv:3: column 'unqualified': unqualified 900 is greater "
+                              "than batches 800; expected unqualified <= batches")
+    assert (processed / "sampling.csv").read_bytes() == good
+    assert (raw / "sampling.csv").read_bytes() == before
+
+
+def test_shipped_raw_table_is_valid_and_unchanged_by_processing(tmp_path):
+    before = (RAW_DATA_DIR / "sampling.csv").read_bytes()
+    table = sampling.tidy(sampling.read(RAW_DATA_DIR)[0])
+    assert (RAW_DATA_DIR / "sampling.csv").read_bytes() == before
+    assert table["source_url"].str.startswith("http").all()
+    national_fy_2021 = table[(table.region == "全国") & (table.scope == "all_levels") & (table.year == 2021)
+                             & (table.period == "FY") & (table.category == "all")]
+    assert national_fy_2021[["batches", "unqualified"]].iloc[0].tolist() == [6954438, 187368]
+
+
+@pytest.fixture()
+def table(tmp_path):
+    return sampling.load(sampling.process(_write(tmp_path / "raw", ROWS), tmp_path / "p").parent)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"region": "火星"}, "unknown region '火星'; available: 全国"),
+    ({"period": "Q2"}, "unknown period 'Q2'; available: FY, Q3"),
+    ({"target_year": 2030}, "target_year 2030 has no data for 全国/all_levels/Q3/all with exact counts; "
+                            "years with data: 2020, 2021"),
+    ({"period": "FY", "baseline_years": [2020]},
+     "baseline_years [2020] have no data for 全国/all_levels/FY/all with exact counts; years with data: 2021"),
+    ({"lang": "fr"}, "unknown lang 'fr'; available: en, zh"),
+])
+def test_invalid_parameters_stop_with_one_line(table, change, message):
+    params = dict(region="全国", scope="all_levels", period="Q3", category="all", target_year=2021,
+                  baseline_years=[2020], lang="zh") | change
+    with pytest.raises(ParameterError) as err:
+        sampling.check_params(table, **params)
+    assert str(err.value) == message
