@@ -3,21 +3,25 @@
 :func:`parse_number` turns one written figure into a :class:`ParsedNumber`: its value, the interval the
 writing allows (``lower``..``upper``), a qualifier and a unit. Qualifiers:
 
-- ``exact``: a plain figure (``6954438``, ``三十五``, ``97.31%``, money in ``万元``); lower = upper = value.
-- ``rounded``: a figure scaled by 万/亿 (``1.54亿``, ``638万``, ``三万``); bounds are half a unit of the last
-  stated digit either side (1.535亿..1.545亿).
+- ``exact``: a plain figure (``6954438``, ``三十五``, ``三万五千``, ``97.31%``, money in ``万元``);
+  lower = upper = value.
+- ``rounded``: a figure scaled by 万/亿 (``1.54亿``, ``638万``, Chinese numerals ending in 万/亿 such as
+  ``三万``); bounds are half a unit of the last stated digit either side (1.535亿..1.545亿).
 - ``lower_bound``: ``300余``, ``300多``, ``638万余``, ``突破710万``, ``超过``, ``逾``, ``...以上``; lower = value = the
   stated figure, upper unknown.
 - ``upper_bound``: ``不足``, ``不到``, ``少于``, ``低于``, ``...以内/以下``; upper = value = the stated figure.
 - ``approximate``: ``约1200``, ``...左右``: no bounds; ``近9600万``, ``接近``, ``将近``: upper = the stated figure;
-  ``数十``/``几百``: no value, bounds 2..9.99 units (数十 = 20..99).
+  ``数十``/``几百``: no value, bounds from two units to ten units less one (数十 = 20..99).
 - ``range``: ``10-15家``, ``三至五个``, ``10%～15%``: no value, the two ends as bounds.
 - ``redacted``: digits replaced by X (``X``, ``XX``, ``XXX余``, ``X.X万``): no value; bounds from the digit
-  count: one X is 0..9 (a single hidden digit may be 0), XX 10..99, XXX 100..999, scaled by 万/亿;
-  a 余/多/以上 makes the upper bound unknown.
+  count of the figure as written: one X is 0..9 (a single hidden digit may be 0), XX 10..99, XXX 100..999,
+  X.X 0..9.9, scaled by 万/亿 (X万 = 0..90000, not widened for rounding); a 余/多/以上 makes the upper
+  bound unknown.
 - ``missing``: ``""``, ``NaN``, ``-``, ``—``, ``None``.
 
-Units: ``%`` (also ``百分之…``), ``pp`` for ``个百分点``, money units ``元``/``万元``/``亿元`` kept as written (value
+``upper_bound`` and ``range`` complete the brief's six qualifiers for 不足/以内 and 10-15 forms.
+
+Units: ``%`` (also ``百分之…``), ``pp`` for ``个百分点``, per-population units as written (``批次/千人``), money units ``元``/``万元``/``亿元`` kept as written (value
 in that unit), and count units (``户``, ``批次``, ``人次``...): with them a 万/亿 multiplies the value
 (``XX余万条`` is at least 100000 条). Direction words before a figure sign it: ``上升0.38个百分点`` is +0.38 pp,
 ``下降0.2个百分点`` is -0.2 pp.
@@ -32,7 +36,7 @@ import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 QUALIFIERS = ("exact", "rounded", "lower_bound", "upper_bound", "approximate", "range", "redacted", "missing")
 
@@ -67,6 +71,7 @@ UNITS = tuple(sorted((
     "个百分点", "百分点", "%",
     "万元", "亿元", "元",
     "批次", "户次", "家次", "人次", "个次", "份次", "条次", "台次", "件次", "车次", "架次", "场次", "起次", "次",
+    "台件", "台套", "件套",
     "户", "家", "件", "人", "名", "个", "份", "条", "台", "部", "期", "场", "项", "类", "批", "辆", "张", "本",
     "册", "枚", "剂", "所", "处", "座", "宗", "起", "例", "篇", "支", "盒", "瓶", "袋", "箱", "种", "款", "组",
     "轮", "套", "只", "头", "间", "块", "倍", "吨", "公斤", "千克", "克", "升", "平方米", "亩", "公里", "米",
@@ -98,7 +103,7 @@ def _alternation(words) -> str:
 _ARABIC = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
 _REDACTED = r"(?<![A-Za-z])[Xx]+(?:\.[Xx]+)?(?![A-Za-z])"
 _CN_DIGIT_CLASS = "".join(CN_DIGITS)
-_CHINESE = rf"(?:[{_CN_DIGIT_CLASS}]|十)[{CN_NUMERAL_CHARS}]*"
+_CHINESE = rf"(?:[{_CN_DIGIT_CLASS}]|十)[{CN_NUMERAL_CHARS}]*|[百千万](?=余|多)"  # 百余家, 万余户
 _VAGUE = r"[数几](?:十万|百万|千万|十|百|千|万|亿)"
 _MULTIPLIER = r"(?:[十百千万亿]+)(?!分)"  # not the 百 of 百分点
 _PREFIX = _alternation(_LOWER_PREFIXES + _UPPER_PREFIXES + _NEAR_PREFIXES + _ABOUT_PREFIXES)
@@ -111,11 +116,11 @@ MENTION_RE = re.compile(
     rf"(?P<more>余|多)?"
     rf"(?P<multiplier>{_MULTIPLIER})?"
     rf"(?P<suffix>有余|余|多)?"
-    rf"(?:\s*(?P<unit>{_alternation(UNITS)}))?"
-    rf"(?P<post>{_alternation(_POST_UNIT_WORDS)})?"
+    rf"(?:\s*(?P<unit>{_alternation(UNITS)})(?P<per>/[十百千万]?(?:人口|人|户|家))?)?"
+    rf"(?:(?P<post>{_alternation(_POST_UNIT_WORDS)})(?![游级]))?"  # not 上下游, 以上级
 )
-RANGE_SEPARATORS = ("-", "~", "—", "–", "至", "到")
-_RANGE_SEP_RE = re.compile(r"\s*(?:-|~|—|–|至|到)\s*")
+RANGE_SEPARATORS = ("-", "~", "〜", "—", "–", "至", "到")
+_RANGE_SEP_RE = re.compile(rf"\s*(?:{_alternation(RANGE_SEPARATORS)})\s*")
 _DIRECTION_RE = re.compile(rf"^(?P<word>{_alternation(DIRECTION_WORDS)})")
 MISSING_TEXTS = frozenset({"", "-", "--", "—", "——", "–", "nan", "na", "n/a", "null", "none", "/"})
 
@@ -158,7 +163,7 @@ def chinese_to_int(text: str) -> int:
             digit, last_unit, after_zero = None, unit, False
         elif ch in CN_BIG_UNITS:
             unit = CN_BIG_UNITS[ch]
-            section += digit or 0
+            section += digit if digit is not None else (0 if section or total or section_big else 1)  # 万余
             if unit == 10**8:
                 total = (total + section_big + section) * unit
                 section_big = 0
@@ -199,9 +204,11 @@ def _multiplier(text: str | None) -> Decimal:
     return value
 
 
-def _figure(match: re.Match, text: str) -> _Figure:
+def _figure(match: re.Match) -> _Figure:
     g = match.groupdict()
     multiplier_text, unit, chinese = g["multiplier"] or "", g["unit"], g["chinese"]
+    if g["per"]:  # 4.2批次/千人: a rate per population, its own unit
+        unit += g["per"]
     if unit == "元":  # money is accounted in 万元/亿元: the 万 is part of the unit
         if multiplier_text[-1:] in CN_BIG_UNITS:
             unit, multiplier_text = multiplier_text[-1] + "元", multiplier_text[:-1]
@@ -209,7 +216,7 @@ def _figure(match: re.Match, text: str) -> _Figure:
             unit, chinese = chinese[-1] + "元", chinese[:-1]
     if g["percent_of"]:
         if unit:
-            raise NumberFormatError(f"not a number: {text!r} (百分之 with a unit)")
+            raise NumberFormatError("百分之 with a unit")
         unit = "%"
     multiplier = _multiplier(multiplier_text)
     scaled = bool(multiplier_text)
@@ -260,8 +267,8 @@ def _qualify(qualifier, value, lower, upper, markers):
 def _single(text: str) -> _Figure:
     match = MENTION_RE.fullmatch(text)
     if match is None:
-        raise NumberFormatError(f"not a number: {text!r}")
-    return _figure(match, text)
+        raise NumberFormatError("")
+    return _figure(match)
 
 
 def _range(text: str) -> _Figure | None:
@@ -287,7 +294,7 @@ def _range(text: str) -> _Figure | None:
         lower = left.value if left.value is not None else left.lower
         upper = right.value if right.value is not None else right.upper
         if lower is not None and upper is not None and lower > upper:
-            raise NumberFormatError(f"not a range: {text!r} (the first end is larger)")
+            raise NumberFormatError("a range whose first end is larger")
         qualifier = "redacted" if "redacted" in (left.qualifier, right.qualifier) else "range"
         return _Figure(None, lower, upper, qualifier, right.unit, right.multiplier, right.scaled)
     return None
@@ -335,18 +342,17 @@ def parse_number(text) -> ParsedNumber:
         sign, body = DIRECTION_WORDS[direction["word"]], body[direction.end():]
     elif body[:1] in "+-" and len(body) > 1:
         sign, body = (-1 if body[0] == "-" else 1), body[1:]
-    figure = _range(body)
-    if figure is None:
-        figure = _single(body)
+    try:
+        figure = _range(body) or _single(body)
+    except NumberFormatError as err:
+        detail = f" ({err})" if str(err) else ""
+        raise NumberFormatError(f"not a number: {text.strip()!r}{detail}") from None
     unit = "pp" if figure.unit in PERCENT_POINT_UNITS else figure.unit
     lower, upper = figure.lower, figure.upper
     if sign < 0:
         lower, upper = (None if upper is None else -upper), (None if lower is None else -lower)
     value = None if figure.value is None else sign * figure.value
-    try:
-        return ParsedNumber(_float(value), _float(lower), _float(upper), figure.qualifier, text.strip(), unit)
-    except (InvalidOperation, OverflowError) as err:
-        raise NumberFormatError(f"not a number: {text!r} ({err})") from err
+    return ParsedNumber(_float(value), _float(lower), _float(upper), figure.qualifier, text.strip(), unit)
 
 
 _YEAR_RE = re.compile(r"(?P<digits>\d{4}|[〇零一二三四五六七八九]{4})\s*(?:年度?)?")
