@@ -17,15 +17,15 @@ DATASET := $(if $(DATASET),$(DATASET),public)
 RAW := $(if $(filter public,$(DATASET)),data/raw,data/raw/$(DATASET))
 PROC := $(if $(filter public,$(DATASET)),data/processed,data/processed/$(DATASET))
 
-NOTEBOOKS := sampling
-TABLES := sampling
+NOTEBOOKS := sampling patents market_entities
+TABLES := sampling patents market_entities
 PKG := $(wildcard src/analysis/*.py) $(wildcard src/analysis/templates/*)
 STAMP := $(VENV)/.installed
 
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 1640995200
 
-.PHONY: help venv data report notebooks test validate lab lock clean distclean
+.PHONY: help venv data report notebooks test validate lab lock clean distclean browser bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,11 +51,29 @@ $(PROC)/%.csv: $(RAW)/%.csv src/analysis/%.py src/analysis/schema.py src/analysi
 	$(PY) -m analysis process $* --dataset $(DATASET)
 
 $(OUT)/notebooks/sampling.ipynb: $(PROC)/sampling.csv
+$(OUT)/notebooks/patents.ipynb: $(PROC)/patents.csv
+$(OUT)/notebooks/market_entities.ipynb: $(PROC)/market_entities.csv
 
-$(OUT)/notebooks/%.ipynb: notebooks/%.ipynb $(PARAMS) $(PKG) $(STAMP)
+# Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(OUT)/.build/deps.mk),
+# its processed tables (lines above) or its own parameters ($(OUT)/.build/<name>.params.json) changed.
+$(OUT)/notebooks/%.ipynb: notebooks/%.ipynb $(OUT)/.build/%.params.json $(STAMP)
 	$(PY) -m analysis run $* --params $(PARAMS)
 
-$(OUT)/report.html: $(NOTEBOOKS:%=$(OUT)/notebooks/%.ipynb)
+$(OUT)/.build/params.stamp: $(PARAMS) $(STAMP)
+	$(PY) -m analysis slice-params --params $(PARAMS)
+
+$(OUT)/.build/%.params.json: $(OUT)/.build/params.stamp ;
+.SECONDARY: $(NOTEBOOKS:%=$(OUT)/.build/%.params.json)
+
+$(OUT)/.build/deps.mk: $(PKG) $(wildcard notebooks/*.ipynb) $(STAMP)
+	$(PY) -m analysis deps --params $(PARAMS) -o $@
+
+ifneq ($(filter report bench,$(MAKECMDGOALS)),)
+-include $(OUT)/.build/deps.mk
+endif
+
+$(OUT)/report.html: $(NOTEBOOKS:%=$(OUT)/notebooks/%.ipynb) $(PARAMS) src/analysis/report.py \
+                    src/analysis/provenance.py src/analysis/templates/report.html.j2
 	$(PY) -m analysis report --params $(PARAMS)
 
 report: $(OUT)/report.html ## Build the report (reports/report.html) from the data and the notebooks
@@ -63,12 +81,27 @@ report: $(OUT)/report.html ## Build the report (reports/report.html) from the da
 notebooks: $(STAMP) data ## Re-execute the committed notebooks with their defaults (then review the diff)
 	$(PY) -m analysis refresh $(NOTEBOOKS)
 
-test: $(STAMP) data ## Unit tests and nbval regression checks of the committed notebooks
+browser: ## Install headless Chromium and its driver (Debian packages, needs root) for the browser test
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium chromium-driver >/dev/null; \
+	else echo "note: no chromium/chromedriver and not root: the browser test will be skipped"; fi
+
+test: $(STAMP) data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
 	$(PY) -m pytest tests notebooks --nbval --nbval-kernel-name $(KERNEL) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
+bench: $(STAMP) ## Benchmark: full build vs plain scripts, no-op rebuild, -j2 vs -j1 (prints ratios)
+	$(PY) tools/bench.py
+
 validate: $(STAMP) ## Check the raw files (FILES=... to choose) and print their problems
 	$(PY) -m analysis validate $(or $(FILES),$(wildcard $(RAW)/*.csv $(RAW)/*.xlsx))
+
+.PHONY: example-district
+example-district: $(STAMP) ## Regenerate the SYNTHETIC example district in data/raw/example_district/ (SEED=...)
+	$(PY) -m analysis example-district $(if $(SEED),--seed $(SEED))
 
 lab: $(STAMP) ## Start JupyterLab on the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis.counts import (cagr, growth_table, loglinear_trend, rate_ratio, rate_ratios,
-                             target_vs_baseline_growth)
+                             target_vs_baseline_growth, trend_predictions)
 
 EXACT = 1e-12  # closed-form arithmetic
 R_REL = 1e-6   # GLM fits and quantiles against R
@@ -255,6 +255,42 @@ def test_rate_ratios_refuses_gaps_and_rounded_counts():
         rate_ratios(frame, 2021, by=None)
     ok = rate_ratios(frame, 2022, by=None).iloc[0]  # 2022 vs 2021: both exact
     assert ok["estimate"] == pytest.approx(2804155 / 3119990, rel=EXACT)
+    assert ok["note"] == "" and ok["count"] == 2804155
+
+
+def test_rate_ratios_untestable_note_gives_a_row_instead_of_an_error():
+    frame = pd.concat([
+        single(CN_UTILITY).assign(series="utility", granted_qualifier=["exact", "rounded", "exact", "exact"]),
+        single({2020: 0, 2021: 0}).assign(series="zeros", granted_qualifier="exact"),
+        single({2019: 150, 2021: 190}).assign(series="gap", granted_qualifier="exact"),
+        single({2020: 150, 2021: 190}).assign(series="district", granted_qualifier="exact"),
+    ])
+    out = rate_ratios(frame, 2021, untestable="note")
+    assert out["series"].tolist() == ["utility", "zeros", "gap", "district"]  # the input's order
+    notes = dict(zip(out["series"], out["note"]))
+    assert notes == {"utility": "not tested: 2020 rounded", "zeros": "not tested: both counts are 0",
+                     "gap": "not tested: 2020 missing", "district": ""}
+    untested = out[out["note"] != ""]
+    assert untested[["count", "count_previous", "estimate", "ci_low", "ci_high", "p_val"]].isna().all().all()
+    assert (untested["year"] == 2021).all() and (untested["previous_year"] == 2020).all()
+    district = row(out, series="district")
+    # R: poisson.test(c(190, 150), c(1, 1))[c("estimate", "conf.int", "p.value")]
+    assert district[["estimate", "ci_low", "ci_high", "p_val"]].tolist() == pytest.approx(
+        [1.26666666666667, 1.01717339305188, 1.57969158961349, 0.0342700465332939], rel=R_REL)
+    assert out["count"].dtype == "Int64" and district["count"] == 190
+
+    both = rate_ratios(frame[frame["series"] == "utility"], 2020, untestable="note").iloc[0]
+    assert both["note"] == "not tested: 2020 rounded, 2019 missing"  # target year first
+
+
+def test_rate_ratios_raise_mode_names_the_problem():
+    zeros = single({2020: 0, 2021: 0}).assign(series="zeros")
+    with pytest.raises(ValueError, match="series=zeros: both counts are 0"):
+        rate_ratios(zeros, 2021)
+    with pytest.raises(ValueError, match="untestable must be 'raise' or 'note'"):
+        rate_ratios(zeros, 2021, untestable="skip")
+    with pytest.raises(ValueError, match="ci_level"):
+        rate_ratios(zeros, 2021, untestable="note", ci_level=95)  # checked even when nothing is tested
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,3 +496,165 @@ def test_loglinear_trend_rejects_bad_arguments(fujian, kwargs, message):
 def test_loglinear_trend_rejects_negative_counts():
     with pytest.raises(ValueError, match="counts must be >= 0"):
         loglinear_trend(single({2019: 5, 2020: -1, 2021: 3}), [2019, 2020], 2021, by=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# trend_predictions: the baseline trend at any year
+# ---------------------------------------------------------------------------------------------
+
+PREDICTION_COLUMNS = ["expected", "log_expected_se", "ci_low", "ci_high", "pi_low", "pi_high"]
+
+
+def assert_predictions(out: pd.DataFrame, expected: dict) -> None:
+    for column, values in expected.items():
+        assert out[column].tolist() == pytest.approx(values, rel=R_REL, abs=1e-12), column
+
+
+# R, tests/r/counts.R pred_qp("fujian invention 2015:2021", ...): fit as in trend_qp() on 2015-2020;
+# pr <- predict(fit, newdata = data.frame(year = 2015:2021), type = "link", se.fit = TRUE)
+# expected = exp(pr$fit); log_expected_se = pr$se.fit;
+# ci = exp(pr$fit -/+ qt(0.975, 4) * pr$se.fit);
+# pi = mu -/+ qt(0.975, 4) * sqrt(max(phi, 1) * (mu + mu^2 * pr$se.fit^2 / phi)), pi_low cut at 0
+FUJIAN_INVENTION_QP_PREDICTIONS = {
+    "expected": [6501.23678444631, 7178.32916787196, 7925.9395328592, 8751.41220323332, 9662.85640123638,
+                 10669.2259103528, 11780.4070348783],
+    "log_expected_se": [0.083160994743156, 0.0627736155358899, 0.0476035657881795, 0.0435025177613512,
+                        0.0531002404413496, 0.071046456110118, 0.0926086347173417],
+    "ci_low": [5160.84588125376, 6030.19381470743, 6944.65416393033, 7755.73623936271, 8338.30030772153,
+               8759.22060659535, 9109.47371993733],
+    "ci_high": [8189.75817142009, 8545.06691255021, 9045.88133485786, 9874.91234709579, 11197.8209449293,
+                12995.720354438, 15234.4684417582],
+    "pi_low": [3858.14667254448, 4572.41124443935, 5305.40658099693, 6014.98982099666, 6652.25977481054,
+               7176.93979063924, 7567.25668981324],
+    "pi_high": [9144.32689634813, 9784.24709130457, 10546.4724847215, 11487.83458547, 12673.4530276622,
+                14161.5120300664, 15993.5573799434],
+}
+# R, pred_nb("fujian utility_model 2015:2021", ...): glm.nb as in trend_nb(); same predict() call;
+# pi = mu -/+ qt(0.975, 4) * sqrt(mu + mu^2 / fit$theta + mu^2 * pr$se.fit^2)
+FUJIAN_UTILITY_NB_PREDICTIONS = {
+    "expected": [32544.5316462961, 39870.4465955721, 48845.4567116587, 59840.7804550525, 73311.1991686031,
+                 89813.8674440501, 110031.357783492],
+    "log_expected_se": [0.0949200647014252, 0.0712623240362444, 0.0557845953570417, 0.0557729812653877,
+                        0.0712350469031075, 0.0948859340646694, 0.122054705633744],
+    "ci_low": [25004.8300182718, 32713.225048288, 41836.8906840319, 51256.2086519, 60155.5185881046,
+               69012.9247366583, 78404.9611950485],
+    "ci_high": [42357.6780687099, 48593.5736810992, 57028.1061130854, 69863.1268221406, 89343.9546309783,
+                116884.349069945, 154414.969552251],
+    "pi_low": [17914.6834307142, 23348.0040961731, 29519.9162216809, 36167.9255635984, 42941.2533742472,
+               49459.6317204697, 55313.7664046362],
+    "pi_high": [47174.379861878, 56392.889094971, 68170.9972016364, 83513.6353465065, 103681.144962959,
+                130168.103167631, 164748.949162348],
+}
+
+
+@pytest.mark.parametrize("series, family, expected", [
+    ("invention", "quasipoisson", FUJIAN_INVENTION_QP_PREDICTIONS),
+    ("utility_model", "negbin", FUJIAN_UTILITY_NB_PREDICTIONS),
+])
+def test_trend_predictions_fujian_match_r_predict(fujian, series, family, expected):
+    out = trend_predictions(fujian[fujian["series"] == series], BASELINE, range(2015, 2022), family=family)
+    assert out["year"].tolist() == list(range(2015, 2022))
+    assert_predictions(out, expected)
+    assert out["observed"].tolist() == FUJIAN[series]
+    assert (out["baseline"] == "2015-2020").all() and (out["n_years"] == 6).all() and (out["note"] == "").all()
+    assert (out["ci_low"] < out["expected"]).all() and (out["expected"] < out["ci_high"]).all()
+    assert (out["pi_low"] < out["ci_low"]).all() and (out["ci_high"] < out["pi_high"]).all()
+
+
+@pytest.mark.parametrize("family", ["quasipoisson", "negbin"])
+def test_trend_predictions_at_the_target_equal_loglinear_trend(fujian, family):
+    """One fit: the predictions at the target year are loglinear_trend's numbers, for every series."""
+    trend = loglinear_trend(fujian, BASELINE, 2021, family=family)
+    at_target = trend_predictions(fujian, BASELINE, [2021], family=family)
+    assert at_target["series"].tolist() == trend["series"].tolist() == list(FUJIAN)
+    columns = ["expected", "log_expected_se", "pi_low", "pi_high"]
+    assert at_target[columns].to_numpy().ravel().tolist() == pytest.approx(
+        trend[columns].to_numpy().ravel().tolist(), rel=EXACT)
+    assert (at_target["method"] == trend["method"]).all()
+
+
+def test_trend_predictions_across_a_gap_in_the_baseline():
+    """China utility models fitted on 2016, 2020, 2021: the trend is drawn through 2018, which has no count."""
+    out = trend_predictions(single(CN_UTILITY), range(2016, 2022), [2022, 2016, 2018], by=None)
+    assert out["year"].tolist() == [2016, 2018, 2022]  # sorted
+    assert out["observed"].iloc[0] == 903420 and math.isnan(out["observed"].iloc[1])  # 2018: no count
+    # R: pred_qp("cn_util gap at 2016, 2018, 2022", c(2016, 2020, 2021), cn_util[1:3], c(2016, 2018, 2022));
+    # glm(y ~ I(year - 2019), family = quasipoisson); bands with qt(0.975, 1)
+    assert_predictions(out, {
+        "expected": [896201.910731667, 1470583.64902501, 3959656.09034611],
+        "log_expected_se": [0.0300533463595102, 0.0178883202902056, 0.0187289558934844],
+        "ci_low": [611736.578482537, 1171595.74262313, 3121092.89562805],
+        "ci_high": [1312947.26039015, 1845872.42007021, 5023521.2081568],
+        "pi_low": [403606.23975471, 906926.24485241, 2758594.48431189],
+        "pi_high": [1388797.58170862, 2034241.0531976, 5160717.69638033]})
+
+
+# The same prediction interval from both families: phi* = max(0.953, 1) = 1 and theta = Inf both give Poisson.
+DISTRICT_PI = {"pi_low": [62.3395519711949, 79.3240237754532], "pi_high": [186.590023328073, 265.642462692998]}
+
+
+@pytest.mark.parametrize("family, expected", [
+    # R: pred_qp("district (phi < 1) at 2017, 2021", 2017:2020, district[1:4], c(2017, 2021)):
+    # the mean's band uses phi = 0.953, the prediction interval phi* = 1
+    ("quasipoisson", {"expected": [124.464787649634, 172.483243234225],
+                      "log_expected_se": [0.0719060103131572, 0.0974447169356534],
+                      "ci_low": [91.3443338625789, 113.412239067988],
+                      "ci_high": [169.594354784768, 262.321504637276], **DISTRICT_PI}),
+    # R: pred_pois("district at 2017, 2021", ...): glm(y ~ I(year - 2018.5), family = poisson)
+    ("negbin", {"expected": [124.464787649634, 172.483243234225],
+                "log_expected_se": [0.0736429805777703, 0.0997986032801151],
+                "ci_low": [90.664209337695, 112.269402027181],
+                "ci_high": [170.866579853663, 264.991784577194], **DISTRICT_PI}),
+])
+def test_trend_predictions_small_counts_without_overdispersion(family, expected):
+    out = trend_predictions(single(DISTRICT), range(2017, 2021), [2017, 2021], family=family, by=None)
+    assert_predictions(out, expected)
+    assert ("< 1" if family == "quasipoisson" else "Poisson fit used") in out["note"].iloc[0]
+
+
+def test_trend_predictions_two_years_give_the_line_only_and_unfittable_give_nothing():
+    frame = pd.concat([single({2019: 160, 2020: 150}).assign(series="two years"),
+                       single({2019: 0, 2020: 0}).assign(series="zeros")])
+    out = trend_predictions(frame, [2019, 2020], [2018, 2021])
+    line = out[out["series"] == "two years"]
+    # the line through (2019, 160) and (2020, 150): 160^2 / 150 in 2018, 150^2 / 160 = 140.625 in 2021
+    assert line["expected"].tolist() == pytest.approx([160 ** 2 / 150, 140.625], rel=EXACT)
+    assert line[PREDICTION_COLUMNS[1:]].isna().all().all() and "no residual df" in line["note"].iloc[0]
+    zeros = out[out["series"] == "zeros"]
+    assert zeros[PREDICTION_COLUMNS].isna().all().all() and "all baseline counts are 0" in zeros["note"].iloc[0]
+    assert out["series"].tolist() == ["two years", "two years", "zeros", "zeros"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"years": []}, "years is empty"),
+    ({"family": "poisson"}, "unknown family"),
+    ({"ci_level": 1.0}, "ci_level"),
+])
+def test_trend_predictions_rejects_bad_arguments(fujian, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        trend_predictions(fujian, BASELINE, **{"years": [2021], **kwargs})
+
+
+# ---------------------------------------------------------------------------------------------
+# Order of the series: the caller's, never sorted by name
+# ---------------------------------------------------------------------------------------------
+
+def test_every_result_keeps_the_series_in_input_order():
+    order = ["total", "design", "invention", "utility_model"]  # not alphabetical
+    frame = long({name: FUJIAN[name] for name in order}).sample(frac=1, random_state=1)  # rows shuffled
+    first_seen = list(dict.fromkeys(frame["series"]))
+    results = [growth_table(frame), cagr(frame, 2015, 2020), target_vs_baseline_growth(frame, 2021, BASELINE),
+               rate_ratios(frame, 2021), loglinear_trend(frame, BASELINE, 2021)]
+    for result in results:
+        assert list(dict.fromkeys(result["series"])) == first_seen
+    table = growth_table(frame)
+    assert all(table.loc[table["series"] == s, "year"].tolist() == list(range(2015, 2022)) for s in order)
+    predictions = trend_predictions(frame, BASELINE, [2021, 2015])
+    assert predictions[["series", "year"]].values.tolist() == [[s, y] for s in first_seen for y in (2015, 2021)]
+
+
+def test_categorical_series_keep_input_order_and_skip_unused_categories(fujian):
+    categories = ["total", "utility_model", "design", "invention", "trademarks"]  # trademarks has no rows
+    frame = fujian.assign(series=pd.Categorical(fujian["series"], categories, ordered=True))
+    out = loglinear_trend(frame, BASELINE, 2021)
+    assert out["series"].astype(str).tolist() == list(FUJIAN)  # first appearance, not category order

@@ -26,7 +26,7 @@ def _validate(args) -> int:
         try:
             how = datasets.validate_file(path, sheet=args.sheet)
         except (DataError, KeyError) as err:
-            print(str(err).strip("'\""), file=sys.stderr)
+            print(err.args[0] if isinstance(err, KeyError) else err, file=sys.stderr)
             failed += 1
         else:
             print(f"{path}: ok (read as {how})")
@@ -52,8 +52,24 @@ def _refresh(args) -> int:
 def _report(args) -> int:
     from analysis import report, runner
 
-    path = report.build(PROJ_ROOT / runner.build_dir(args.params))
+    path = report.build(PROJ_ROOT / runner.build_dir(args.params), args.params, runner.load_params(args.params))
     print(f"wrote {path.relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _slice_params(args) -> int:
+    from analysis import build
+
+    for path in build.write_param_slices(args.params):
+        print(f"parameters changed: {path.relative_to(PROJ_ROOT)}")
+    return 0
+
+
+def _deps(args) -> int:
+    from analysis import build
+    from analysis.io import write_text
+
+    write_text(build.notebook_dependencies(args.params), args.output)
     return 0
 
 
@@ -61,6 +77,15 @@ def _indicators(argv: list[str]) -> int:
     from analysis import indicators
 
     return indicators.cli(argv)
+
+
+def _example_district(args) -> int:
+    from analysis import example_district
+    from analysis.io import display_path
+
+    for path in example_district.write(args.out, args.seed):
+        print(f"wrote {display_path(path)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="assemble report.html from the notebooks' sections")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.set_defaults(func=_report)
+    p = sub.add_parser("slice-params", help="(make) write each notebook's parameters where they changed")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_slice_params)
+    p = sub.add_parser("deps", help="(make) write the package modules each notebook uses as Make rules")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.add_argument("-o", "--output", type=Path, required=True)
+    p.set_defaults(func=_deps)
     sub.add_parser("indicators", help="extract indicators from a work summary (see: indicators -h)")
+    p = sub.add_parser("example-district", help="write the SYNTHETIC example district's raw files")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: that of the committed files)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")
+    p.set_defaults(func=_example_district)
     args = parser.parse_args(argv)
     from analysis.runner import RunError
 

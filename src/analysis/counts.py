@@ -3,6 +3,7 @@
 Input is a long DataFrame, one row per series and year (``by`` names the series column(s), e.g. the
 patent type; ``None`` for a single series). A year without a row, or with a missing value, is a gap:
 gaps are never filled or interpolated, growth across a gap is reported separately as annualised.
+Results list the series in the order of their first appearance in the input.
 
 What the statistics mean: these counts are censuses (every patent granted, every registration), not
 samples, so there is no sampling error to estimate. The intervals and tests treat each year's count
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,13 +49,18 @@ def _keys(by: str | Sequence[str] | None) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _series_frame(df: pd.DataFrame, value: str, by: str | Sequence[str] | None, year: str) -> pd.DataFrame:
-    """Validated copy: key columns, integer ``year``, float ``value``; rows with a missing value dropped."""
+def _series_frame(df: pd.DataFrame, value: str, by: str | Sequence[str] | None, year: str,
+                  extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Validated copy: key columns, integer ``year``, float ``value`` (and the ``extra`` columns as given).
+
+    Rows with a missing value are dropped. Series keep the order of their first appearance in ``df``
+    (the caller's order), years are sorted within each series.
+    """
     keys = _keys(by)
-    missing = [col for col in (*keys, year, value) if col not in df.columns]
+    missing = [col for col in (*keys, year, value, *extra) if col not in df.columns]
     if missing:
         raise ValueError(f"missing column(s) {missing}; have {list(df.columns)}")
-    frame = df[[*keys, year, value]].copy()
+    frame = df[[*keys, year, value, *extra]].copy()
     if frame[keys].isna().any().any():
         raise ValueError(f"missing values in series column(s) {keys}")
     years = pd.to_numeric(frame[year], errors="coerce").astype("float64")
@@ -68,16 +75,17 @@ def _series_frame(df: pd.DataFrame, value: str, by: str | Sequence[str] | None, 
         first = frame[dup].iloc[0]
         raise ValueError(f"more than one row for {dict(first[[*keys, year]])}; "
                          "filter to one period and one counting basis first")
-    frame = frame.dropna(subset=[value])
-    return frame.sort_values([*keys, year], kind="stable", ignore_index=True)
+    order = frame.groupby(keys, sort=False, observed=True).ngroup() if keys else np.zeros(len(frame))
+    frame = frame.iloc[np.lexsort((frame[year].to_numpy(), np.asarray(order)))]
+    return frame.dropna(subset=[value]).reset_index(drop=True)
 
 
 def _groups(frame: pd.DataFrame, keys: list[str]):
-    """(dict of key columns, sub-frame) per series, in sorted order."""
+    """(dict of key columns, sub-frame) per series, in the order of the frame."""
     if not keys:
         yield {}, frame
         return
-    for key, sub in frame.groupby(keys, sort=True):
+    for key, sub in frame.groupby(keys, sort=False, observed=True):
         yield dict(zip(keys, key)), sub
 
 
@@ -135,7 +143,8 @@ def growth_table(df: pd.DataFrame, value: str = "granted", by: str | Sequence[st
     """
     keys = _keys(by)
     out = _series_frame(df, value, by, year)
-    shifted = out.groupby(keys, sort=False)[[year, value]].shift() if keys else out[[year, value]].shift()
+    grouped = out.groupby(keys, sort=False, observed=True) if keys else out
+    shifted = grouped[[year, value]].shift()
     out["prev_year"] = shifted[year].astype("Int64")
     out["previous"] = shifted[value]
     out["years_since_prev"] = (out[year] - out["prev_year"]).astype("Int64")
@@ -208,6 +217,11 @@ def target_vs_baseline_growth(df: pd.DataFrame, target_year: int, baseline_years
 # Rate ratio of two counts
 # ----------------------------------------------------------------------------------------------
 
+def _check_level(ci_level: float) -> None:
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must be between 0 and 1, got {ci_level}")
+
+
 def _check_count(x, name: str) -> int:
     number = float(x)
     if not (math.isfinite(number) and number >= 0 and number.is_integer()):
@@ -235,8 +249,7 @@ def rate_ratio(count_target: int, count_previous: int, ci_level: float = 0.95) -
     x0 = _check_count(count_previous, "count_previous")
     if x1 + x0 == 0:
         raise ValueError("both counts are 0: a rate ratio is undefined")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level must be between 0 and 1, got {ci_level}")
+    _check_level(ci_level)
     n, tail = x1 + x0, (1 - ci_level) / 2
     p_low = stats.beta.ppf(tail, x1, x0 + 1) if x1 > 0 else 0.0
     p_high = stats.beta.ppf(1 - tail, x1 + 1, x0) if x0 > 0 else 1.0
@@ -249,32 +262,61 @@ def rate_ratio(count_target: int, count_previous: int, ci_level: float = 0.95) -
     }])
 
 
+def _untestable(sub: pd.DataFrame, year: str, value: str, qualifier: str | None,
+                years: dict[str, int]) -> dict[str, str]:
+    """Why two counts cannot enter the exact test, ``{short reason: sentence}``; empty if they can."""
+    problems = {}
+    for role, when in years.items():
+        hit = sub[sub[year] == when]
+        if hit.empty:
+            have = ", ".join(map(str, sub[year])) or "none"
+            problems[f"{when} missing"] = f"no value for {role} {when}; years with data: {have}"
+        elif qualifier is not None and hit[qualifier].iloc[0] != "exact":
+            kind = hit[qualifier].iloc[0]
+            problems[f"{when} {kind}"] = (f"{year}={when}: {value} is {kind}, not exact; "
+                                          "the exact test needs exact counts")
+    if not problems and sub.loc[sub[year].isin(years.values()), value].sum() == 0:
+        problems["both counts are 0"] = "both counts are 0: a rate ratio is undefined"
+    return problems
+
+
 def rate_ratios(df: pd.DataFrame, target_year: int, previous_year: int | None = None,
                 value: str = "granted", by: str | Sequence[str] | None = "series", year: str = "year",
-                ci_level: float = 0.95) -> pd.DataFrame:
+                ci_level: float = 0.95, untestable: str = "raise") -> pd.DataFrame:
     """:func:`rate_ratio` of the target year against ``previous_year`` (default the year before), per series.
 
-    Both years must have data. If the frame has a ``<value>_qualifier`` column (as the schema loader
-    writes), both counts must be ``exact``: an exact test of a rounded figure is meaningless.
-    Columns: the ``by`` columns, ``year``, ``previous_year`` and the columns of :func:`rate_ratio`.
+    Both years need a count, both 0 is undefined and, if the frame has a ``<value>_qualifier``
+    column (as the schema loader writes), both counts must be ``exact``: an exact test of a rounded
+    figure is meaningless. A series that fails this raises ValueError (``untestable="raise"``) or,
+    with ``untestable="note"``, gets a row with NaN counts and statistics and a ``note`` saying why,
+    e.g. ``not tested: 2020 rounded`` or ``not tested: 2021 missing, 2020 missing``.
+
+    Columns: the ``by`` columns, ``year``, ``previous_year``, the columns of :func:`rate_ratio`
+    (``count`` and ``count_previous`` as nullable integers) and ``note`` ("" for a tested series).
     """
+    if untestable not in ("raise", "note"):
+        raise ValueError(f"untestable must be 'raise' or 'note', got {untestable!r}")
+    _check_level(ci_level)
     previous_year = target_year - 1 if previous_year is None else previous_year
     keys = _keys(by)
-    qualifier = f"{value}_qualifier"
-    if qualifier in df.columns:
-        compared = df[df[year].isin([target_year, previous_year]) & df[value].notna()]
-        inexact = compared[compared[qualifier] != "exact"]
-        if len(inexact):
-            row = inexact.iloc[0]
-            raise ValueError(f"{_label(dict(row[keys]))}, {year}={row[year]}: {value} is "
-                             f"{row[qualifier]}, not exact; the exact test needs exact counts")
+    qualifier = f"{value}_qualifier" if f"{value}_qualifier" in df.columns else None
+    frame = _series_frame(df, value, by, year, extra=[qualifier] if qualifier else [])
     rows = []
-    for ids, sub in _groups(_series_frame(df, value, by, year), keys):
-        x1 = _require_year(sub, year, value, target_year, ids, "target_year")
-        x0 = _require_year(sub, year, value, previous_year, ids, "previous_year")
-        test = rate_ratio(x1, x0, ci_level).iloc[0].to_dict()
+    for ids, sub in _groups(frame, keys):
+        problems = _untestable(sub, year, value, qualifier,
+                               {"target_year": target_year, "previous_year": previous_year})
+        if problems and untestable == "raise":
+            raise ValueError(f"{_label(ids)}: {next(iter(problems.values()))}")
+        if problems:
+            test = {"ci_level": ci_level, "method": RATE_RATIO_METHOD,
+                    "note": f"not tested: {', '.join(problems)}"}
+        else:
+            test = rate_ratio(_at(sub, year, value, target_year), _at(sub, year, value, previous_year),
+                              ci_level).iloc[0].to_dict() | {"note": ""}
         rows.append({**ids, "year": target_year, "previous_year": previous_year, **test})
-    return pd.DataFrame(rows)
+    columns = [*keys, "year", "previous_year", "count", "count_previous", "estimate", "ci_low", "ci_high",
+               "ci_level", "p_val", "method", "note"]
+    return pd.DataFrame(rows, columns=columns).astype({"count": "Int64", "count_previous": "Int64"})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -318,70 +360,114 @@ def _nb_theta(counts: np.ndarray, X: np.ndarray, poisson_mu: np.ndarray) -> floa
     return math.exp(optimize.brentq(score, low, high, xtol=1e-13, rtol=1e-13))
 
 
-def _compare(observed: float, expected: float, sd: float, q: float, df: int) -> dict:
-    """Observed target-year count against the predicted one (see :func:`loglinear_trend`)."""
-    pi_low, pi_high = max(0.0, expected - q * sd), expected + q * sd
-    statistic = (observed - expected) / sd
-    where = "above" if observed > pi_high else "below" if observed < pi_low else "within"
-    return {"expected": expected, "pi_low": pi_low, "pi_high": pi_high,
-            "obs_over_expected": observed / expected if expected > 0 else math.nan,
-            "statistic": statistic, "p_val": float(2 * stats.t.sf(abs(statistic), df)),
-            "above_trend": where}
+@dataclass(frozen=True)
+class _Fit:
+    """One series' baseline trend, log(mu) = params[0] + params[1] * (year - centre).
+
+    ``params`` is NaN when no trend can be fitted; ``cov_unit`` (the unit-dispersion covariance of
+    ``params``) is NaN when there is no residual df. ``scale`` turns ``cov_unit`` into the reported
+    covariance (phi for quasi-Poisson, 1 for NB2); the count variance is
+    ``count_scale * mu + alpha * mu^2`` (phi* = max(phi, 1) and 0 for quasi-Poisson, 1 and 1/theta for NB2).
+    """
+
+    n: int
+    centre: float
+    params: np.ndarray
+    cov_unit: np.ndarray
+    dispersion: float = math.nan
+    theta: float = math.nan
+    scale: float = math.nan
+    count_scale: float = math.nan
+    alpha: float = math.nan
+    note: str = ""
 
 
-def _trend(years: np.ndarray, counts: np.ndarray, target_year: int, observed: float, family: str,
-           level: float) -> dict:
-    """Fit one series' baseline trend and compare the target year with it (see :func:`loglinear_trend`)."""
+def _fit(years: np.ndarray, counts: np.ndarray, family: str) -> _Fit:
+    """Fit one series' baseline trend (see :func:`loglinear_trend`); an unfittable one says why in ``note``."""
     n = len(counts)
-    out = {"n_years": n, "slope": math.nan, "slope_se": math.nan, "annual_growth_trend": math.nan,
-           "dispersion": math.nan, "theta": math.nan, "expected": math.nan,
-           "log_expected_se": math.nan, "pi_low": math.nan, "pi_high": math.nan,
-           "obs_over_expected": math.nan, "statistic": math.nan, "df": n - 2, "p_val": math.nan,
-           "above_trend": None}
+    centre = float(years.mean()) if n else math.nan
+    nothing = {"n": n, "centre": centre, "params": np.full(2, math.nan), "cov_unit": np.full((2, 2), math.nan)}
     if n < 2:
-        return {**out, "df": math.nan, "note": f"{n} baseline year(s): a trend needs at least 2"}
+        return _Fit(**nothing, note=f"{n} baseline year(s): a trend needs at least 2")
     positive = years[counts > 0]
     if not positive.size:
-        return {**out, "note": "all baseline counts are 0: no log-linear trend can be fitted"}
+        return _Fit(**nothing, note="all baseline counts are 0: no log-linear trend can be fitted")
     if positive.min() == positive.max() and positive[0] in (years.min(), years.max()):
-        return {**out, "note": f"only {positive[0]:.0f}, an end of the baseline, has a count above 0: "
-                               "the fitted trend would be unbounded"}
-    if n == 2:  # the fitted line passes through both counts
-        slope = float(np.diff(np.log(counts))[0] / np.diff(years)[0])
-        expected = float(counts[-1] * math.exp(slope * (target_year - years[-1])))
-        return {**out, "slope": slope, "annual_growth_trend": math.expm1(slope), "expected": expected,
-                "obs_over_expected": observed / expected,
-                "note": "2 baseline years: the line passes through both, no residual df, so the "
-                        "dispersion and the prediction interval are undefined"}
-    X = np.column_stack([np.ones(n), years - years.mean()])
-    x_target = np.array([1.0, target_year - years.mean()])
+        return _Fit(**nothing, note=f"only {positive[0]:.0f}, an end of the baseline, has a count above 0: "
+                                    "the fitted trend would be unbounded")
+    if n == 2:  # the fitted line passes through both counts (centre is their midpoint)
+        log_counts = np.log(counts)
+        params = np.array([log_counts.mean(), np.diff(log_counts)[0] / np.diff(years)[0]])
+        return _Fit(**{**nothing, "params": params},
+                    note="2 baseline years: the line passes through both, no residual df, so the "
+                         "dispersion and the prediction interval are undefined")
+    X = np.column_stack([np.ones(n), years - centre])
     poisson = _glm(counts, X, sm.families.Poisson())
     phi = float(poisson.pearson_chi2 / (n - 2))
-    notes = []
-    if family == "negbin":
-        theta = _nb_theta(counts, X, poisson.mu)
-        if math.isinf(theta):
-            fit = poisson
-            notes.append("no overdispersion beyond Poisson in the baseline: theta infinite, Poisson fit used")
-        else:
-            fit = _glm(counts, X, sm.families.NegativeBinomial(alpha=1 / theta))
-        scale, count_scale = 1.0, 1.0
+    if family == "quasipoisson":
+        note = f"dispersion {phi:.3g} < 1: the prediction interval uses 1 (Poisson)" if phi < 1 else ""
+        return _Fit(n, centre, np.asarray(poisson.params), np.asarray(poisson.cov_params()), phi,
+                    scale=phi, count_scale=max(phi, 1.0), alpha=0.0, note=note)
+    theta = _nb_theta(counts, X, poisson.mu)
+    if math.isinf(theta):
+        fit = poisson
+        note = "no overdispersion beyond Poisson in the baseline: theta infinite, Poisson fit used"
     else:
-        theta, fit = math.nan, poisson
-        scale, count_scale = phi, max(phi, 1.0)
-        if phi < 1:
-            notes.append(f"dispersion {phi:.3g} < 1: the prediction interval uses 1 (Poisson)")
-    cov_unit = np.asarray(fit.cov_params())  # unit-dispersion covariance (Poisson and NB GLMs use scale 1)
-    v = float(x_target @ cov_unit @ x_target)
-    mu = float(np.exp(x_target @ fit.params))
-    count_var = count_scale * mu + (mu ** 2 / theta if family == "negbin" else 0.0)
-    sd = math.sqrt(count_var + count_scale * mu ** 2 * v)
-    q = float(stats.t.ppf(0.5 + level / 2, n - 2))
-    slope = float(fit.params[1])
-    return {**out, "slope": slope, "slope_se": math.sqrt(scale * cov_unit[1, 1]),
-            "annual_growth_trend": math.expm1(slope), "dispersion": phi, "theta": theta,
-            "log_expected_se": math.sqrt(scale * v), **_compare(observed, mu, sd, q, n - 2),
-            "note": "; ".join(notes)}
+        fit, note = _glm(counts, X, sm.families.NegativeBinomial(alpha=1 / theta)), ""
+    # cov_params() of Poisson and NB GLMs is the unit-dispersion covariance (their scale is 1)
+    return _Fit(n, centre, np.asarray(fit.params), np.asarray(fit.cov_params()), phi, theta,
+                scale=1.0, count_scale=1.0, alpha=1 / theta, note=note)
+
+
+def _predict(fit: _Fit, years: np.ndarray, level: float) -> dict[str, np.ndarray]:
+    """Fitted mean, its confidence band, the prediction interval and its sd at ``years``.
+
+    See :func:`trend_predictions` for the formulas.
+    """
+    X = np.column_stack([np.ones(len(years)), years - fit.centre])
+    log_mu = X @ fit.params
+    v = np.einsum("ij,jk,ik->i", X, fit.cov_unit, X)  # unit-dispersion variance of log(mu)
+    mu, se = np.exp(log_mu), np.sqrt(fit.scale * v)
+    sd = np.sqrt(fit.count_scale * (mu + mu ** 2 * v) + fit.alpha * mu ** 2)
+    q = float(stats.t.ppf(0.5 + level / 2, fit.n - 2)) if fit.n > 2 else math.nan
+    return {"expected": mu, "log_expected_se": se, "ci_low": np.exp(log_mu - q * se),
+            "ci_high": np.exp(log_mu + q * se), "pi_low": np.maximum(0.0, mu - q * sd), "pi_high": mu + q * sd,
+            "sd": sd}
+
+
+def _compare(observed: float, prediction: dict[str, np.ndarray], df: float) -> dict:
+    """Observed target-year count against the predicted one (see :func:`loglinear_trend`)."""
+    expected, sd, pi_low, pi_high = (float(prediction[k][0])
+                                     for k in ("expected", "sd", "pi_low", "pi_high"))
+    statistic = (observed - expected) / sd
+    if math.isnan(statistic):
+        where, p_val = None, math.nan
+    else:
+        where = "above" if observed > pi_high else "below" if observed < pi_low else "within"
+        p_val = float(2 * stats.t.sf(abs(statistic), df))
+    return {"expected": expected, "log_expected_se": float(prediction["log_expected_se"][0]),
+            "pi_low": pi_low, "pi_high": pi_high,
+            "obs_over_expected": observed / expected if expected > 0 else math.nan,
+            "statistic": statistic, "p_val": p_val, "above_trend": where}
+
+
+def _check_trend_args(family: str, ci_level: float, baseline_years: Iterable[int]) -> list[int]:
+    """The sorted baseline years, after checking ``family`` and ``ci_level``."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
+    _check_level(ci_level)
+    return sorted({int(y) for y in baseline_years})
+
+
+def _baseline_fits(frame: pd.DataFrame, keys: list[str], baseline: list[int], family: str, value: str,
+                   year: str):
+    """(ids, sub-frame, fitted years as text, :class:`_Fit`) per series."""
+    for ids, sub in _groups(frame, keys):
+        base = sub[sub[year].isin(baseline)]
+        counts = base[value].to_numpy(dtype="float64")
+        if (counts < 0).any():
+            raise ValueError(f"{_label(ids)}: counts must be >= 0, got {counts.tolist()}")
+        yield ids, sub, _years_label(base[year]), _fit(base[year].to_numpy(dtype="float64"), counts, family)
 
 
 def loglinear_trend(df: pd.DataFrame, baseline_years: Iterable[int], target_year: int,
@@ -420,6 +506,8 @@ def loglinear_trend(df: pd.DataFrame, baseline_years: Iterable[int], target_year
     the interval is wide, and a structural break (a change of statistical coverage, a policy) in the
     baseline is not modelled. Rounded figures enter as the integers they denote.
 
+    The same fit at other years (to draw the trend and its bands): :func:`trend_predictions`.
+
     Columns: the ``by`` columns, ``target_year``, ``baseline`` (the years fitted), ``n_years``,
     ``slope`` (log scale, per year), ``slope_se``, ``annual_growth_trend`` = exp(slope) - 1,
     ``dispersion``, ``theta``, ``expected``, ``log_expected_se``, ``pi_low``, ``pi_high``,
@@ -427,26 +515,67 @@ def loglinear_trend(df: pd.DataFrame, baseline_years: Iterable[int], target_year
     ``df``, ``p_val``, ``above_trend``, ``method``, ``note`` (why a value is NaN, or "").
     Fewer than 3 baseline years: no dispersion, NaN interval, explained in ``note``.
     """
-    if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; use one of {', '.join(FAMILIES)}")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level must be between 0 and 1, got {ci_level}")
-    baseline = sorted({int(y) for y in baseline_years})
+    baseline = _check_trend_args(family, ci_level, baseline_years)
     if target_year in baseline:
         raise ValueError(f"baseline_years must not contain the target year {target_year}")
     keys = _keys(by)
     rows = []
-    for ids, sub in _groups(_series_frame(df, value, by, year), keys):
+    for ids, sub, fitted, fit in _baseline_fits(_series_frame(df, value, by, year), keys, baseline, family,
+                                                value, year):
         observed = _require_year(sub, year, value, target_year, ids, "target_year")
-        base = sub[sub[year].isin(baseline)]
-        counts = base[value].to_numpy(dtype="float64")
-        if (counts < 0).any():
-            raise ValueError(f"{_label(ids)}: counts must be >= 0, got {counts.tolist()}")
-        fit = _trend(base[year].to_numpy(dtype="float64"), counts, target_year, observed, family, ci_level)
-        rows.append({**ids, "target_year": target_year, "baseline": _years_label(base[year]),
-                     "ci_level": ci_level, "observed": observed, "method": TREND_METHODS[family], **fit})
+        df_resid = fit.n - 2 if fit.n >= 2 else math.nan
+        slope = float(fit.params[1])
+        prediction = _predict(fit, np.array([float(target_year)]), ci_level)
+        rows.append({**ids, "target_year": target_year, "baseline": fitted, "n_years": fit.n,
+                     "slope": slope, "slope_se": math.sqrt(fit.scale * fit.cov_unit[1, 1]),
+                     "annual_growth_trend": math.expm1(slope), "dispersion": fit.dispersion,
+                     "theta": fit.theta, **_compare(observed, prediction, df_resid), "ci_level": ci_level,
+                     "observed": observed, "df": df_resid, "method": TREND_METHODS[family], "note": fit.note})
     columns = [*keys, "target_year", "baseline", "n_years", "slope", "slope_se", "annual_growth_trend",
                "dispersion", "theta", "expected", "log_expected_se", "pi_low", "pi_high", "ci_level",
                "observed", "obs_over_expected", "statistic", "df", "p_val", "above_trend", "method",
                "note"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def trend_predictions(df: pd.DataFrame, baseline_years: Iterable[int], years: Iterable[int],
+                      family: str = "quasipoisson", value: str = "granted",
+                      by: str | Sequence[str] | None = "series", year: str = "year",
+                      ci_level: float = 0.95) -> pd.DataFrame:
+    """The baseline trend of :func:`loglinear_trend` at any ``years``: one row per series and year.
+
+    The same fit as :func:`loglinear_trend` (the same baseline years and family give the same
+    ``expected`` and ``pi_low``-``pi_high`` at its target year), evaluated at each of ``years``, e.g.
+    the baseline years and on to the target year, to draw the trend with its bands:
+
+    - ``expected`` = exp(a + b * (year - centre)), the fitted mean, and ``log_expected_se``, the
+      standard error of its log (R ``predict(fit, newdata, se.fit = TRUE)``);
+    - ``ci_low``, ``ci_high`` = exp(log(expected) -/+ t * log_expected_se): the confidence band of
+      the mean, the uncertainty of the fitted line alone;
+    - ``pi_low``, ``pi_high``: the prediction interval of one year's count, the formula of
+      :func:`loglinear_trend` (adds the year-to-year scatter around the line), with the same t
+      quantile (n - 2 residual df) and ``ci_level`` for both bands.
+
+    At a baseline year the prediction interval says where a year like it would fall, not a test of
+    that year's count (which the fit used). ``observed`` is the count in the year (NaN if none).
+    Columns: the ``by`` columns, ``year``, ``baseline`` (the years fitted), ``n_years``,
+    ``expected``, ``log_expected_se``, ``ci_low``, ``ci_high``, ``pi_low``, ``pi_high``,
+    ``ci_level``, ``observed``, ``method``, ``note`` (why a value is NaN, or ""). With 2 baseline
+    years only ``expected`` is given (the line through both counts).
+    """
+    baseline = _check_trend_args(family, ci_level, baseline_years)
+    at = np.array(sorted({int(y) for y in years}), dtype="float64")
+    if not at.size:
+        raise ValueError("years is empty")
+    keys = _keys(by)
+    columns = ["expected", "log_expected_se", "ci_low", "ci_high", "pi_low", "pi_high"]
+    parts = []
+    for ids, sub, fitted, fit in _baseline_fits(_series_frame(df, value, by, year), keys, baseline, family,
+                                                value, year):
+        prediction = _predict(fit, at, ci_level)
+        observed = sub.set_index(year)[value].reindex(at.astype("int64")).to_numpy()
+        parts.append(pd.DataFrame({**ids, year: at.astype("int64"), "baseline": fitted, "n_years": fit.n,
+                                   **{c: prediction[c] for c in columns}, "ci_level": ci_level,
+                                   "observed": observed, "method": TREND_METHODS[family], "note": fit.note}))
+    order = [*keys, year, "baseline", "n_years", *columns, "ci_level", "observed", "method", "note"]
+    return pd.concat(parts, ignore_index=True)[order] if parts else pd.DataFrame(columns=order)

@@ -9,7 +9,8 @@ from analysis.config import dataset_dirs
 from analysis.schema import load_table
 
 #: Dataset name -> module implementing its raw -> processed step.
-STEPS = {"sampling": "analysis.sampling"}
+STEPS = {"sampling": "analysis.sampling", "patents": "analysis.patents",
+         "market_entities": "analysis.market_entities"}
 
 
 def step(name: str) -> ModuleType:

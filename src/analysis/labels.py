@@ -32,7 +32,9 @@ LABELS: dict[str, dict[str, str]] = {
     "baseline_trend": {"zh": "基期对数线性趋势", "en": "Baseline log-linear trend"},
     "prediction_interval": {"zh": "95% 预测区间", "en": "95% prediction interval"},
     "rounded_count": {"zh": "约数（空心）", "en": "Rounded figure (hollow)"},
-    "across_gap": {"zh": "跨缺年的年均增长（空心）", "en": "Annualised across a gap (hollow)"},
+    "across_gap": {"zh": "跨缺年的年均增长（方形）", "en": "Annualised across a gap (square)"},
+    "other_years": {"zh": "其他年份", "en": "Other years"},
+    "coverage_change": {"zh": "统计口径调整（据来源注释）", "en": "Coverage change (source note)"},
 }
 
 PERIODS = {
@@ -82,3 +84,95 @@ def patents_title(key: str, region: str, basis: str, lang: str) -> str:
     if lang == "zh":
         return f"{region_label(region, lang)}{label(key, lang)}（{basis_text}）"
     return f"{label(key, lang)}, {region_label(region, lang)} ({basis_text})"
+
+
+LABELS.update({
+    "market_entities_section": {"zh": "市场主体增减", "en": "Market entities: entries, exits and net growth"},
+    "market_entities_waterfall_title": {"zh": "市场主体增减：年初存量＋新设−退出＝年末存量",
+                                        "en": "Market entities: opening stock + new - exits = closing stock"},
+    "market_entities_rates_title": {"zh": "市场主体进入率、退出率与净增长率",
+                                    "en": "Market entities: entry, exit and net growth rates"},
+    "all_entities": {"zh": "市场主体（合计）", "en": "All market entities"},
+    "enterprises": {"zh": "企业", "en": "Enterprises"},
+    "individual": {"zh": "个体工商户", "en": "Individual businesses"},
+    "cooperatives": {"zh": "农民专业合作社", "en": "Farmers' cooperatives"},
+    "entities": {"zh": "户数", "en": "Entities"},
+    "pct_of_opening_stock": {"zh": "占年初存量或年增长（%）", "en": "% of opening stock, or growth (%)"},
+    "entry_rate": {"zh": "进入率（新设÷年初存量）", "en": "Entry rate (new / opening stock)"},
+    "exit_rate": {"zh": "退出率（注销÷年初存量）", "en": "Exit rate (deregistered / opening stock)"},
+    "exit_rate_implied": {"zh": "退出率，隐含＝新设−净增（空心方形）", "en": "Exit rate, implied = new - net growth (hollow)"},
+    "net_growth_rate": {"zh": "净增长率", "en": "Net growth rate"},
+    "net_growth_rate_gap": {"zh": "跨缺年的年均净增长率（空心、虚线）",
+                            "en": "Net growth annualised across a gap (hollow, dashed)"},
+    "step_opening": {"zh": "{year}年末存量", "en": "Stock end {year}"},
+    "step_last_published": {"zh": "{year}年末存量\n（{before}年末未公布）", "en": "Stock end {year}\n(end {before} not published)"},
+    "step_new": {"zh": "{year}年新设", "en": "New {year}"},
+    "step_exits": {"zh": "{year}年注销", "en": "Deregistered {year}"},
+    "step_exits_implied": {"zh": "{year}年退出\n（隐含＝新设−净增）", "en": "Exits {year}\n(implied = new - net growth)"},
+    "step_difference": {"zh": "差额\n（流量与存量不符）", "en": "Difference\n(flows do not match stocks)"},
+    "step_net_only": {"zh": "{year}年净增\n（新设、退出未公布）", "en": "Net growth {year}\n(new, exits not published)"},
+    "step_over_gap": {"zh": "{start}–{year}年净增\n（{gap}年合计）", "en": "Change {start}-{year}\n({gap} years)"},
+    "step_closing": {"zh": "{year}年末存量", "en": "Stock end {year}"},
+    "step_not_published": {"zh": "{year}年末存量未公布", "en": "Stock end {year} not published"},
+    "step_no_opening": {"zh": "无更早的年末存量，无法计算净增", "en": "No earlier year-end stock: no net growth"},
+    "rates_not_drawn": {"zh": "未画出进入率：上年末存量未公布（{items}）",
+                        "en": "Entry rate not drawn, opening stock not published: {items}"},
+    "bounds_note": {"zh": "误差线：由公布约数的取整区间推出的上下限", "en": "Whiskers: bounds from the rounding of published figures"},
+})
+
+
+def format_count(x: float, lang: str) -> str:
+    """A count as Chinese reports write it (1.54亿, 1109.8万) or in millions in English; NaN as ``n/a``."""
+    if x != x:
+        return "n/a"
+
+    def trim(v: float, places: int) -> str:
+        return f"{v:.{places}f}".rstrip("0").rstrip(".")
+
+    if lang == "zh":
+        if abs(x) >= 1e8:
+            return f"{trim(x / 1e8, 4)}亿"
+        return f"{trim(x / 1e4, 2)}万" if abs(x) >= 1e4 else f"{x:,.0f}"
+    return f"{trim(x / 1e6, 3)} million" if abs(x) >= 1e6 else f"{x:,.0f}"
+
+
+def format_range(low: float, high: float, lang: str) -> str:
+    """Bounds as ``3000万–3200万`` (zh) or ``30–32 million`` (en)."""
+    if lang == "en" and min(abs(low), abs(high)) >= 1e6:
+        return f"{format_count(low, lang).removesuffix(' million')}–{format_count(high, lang)}"
+    return f"{format_count(low, lang)}–{format_count(high, lang)}"
+
+
+def step_label(step: str, status: str, year: int, target_year: int, start: int, lang: str) -> str:
+    """The x label of one waterfall bar (see :func:`analysis.market_entities.waterfall_steps`).
+
+    ``year``: the bar's year; ``start``: the year of the opening bar (the last published year-end stock).
+    """
+    key = {"exits": "step_exits_implied" if status == "implied" else "step_exits",
+           "opening": "step_last_published" if status == "last_published" else "step_opening",
+           "net_change": f"step_{status}", "closing": "step_closing" if status == "published" else f"step_{status}",
+           }.get(step, f"step_{step}")
+    return label(key, lang).format(year=year, before=target_year - 1, start=start, gap=target_year - start)
+
+
+def market_entities_title(key: str, region: str, year: int | None, lang: str) -> str:
+    """Title of a market-entities figure (``key`` a label) for a region and, for the waterfall, a year."""
+    where = region_label(region, lang)
+    if lang == "zh":
+        return f"{where}{'' if year is None else f'{year}年'}{label(key, lang)}"
+    return f"{label(key, lang)}, {where}{'' if year is None else f', {year}'}"
+
+
+LABELS["synthetic_marker"] = {"zh": "【合成数据 SYNTHETIC】", "en": "[SYNTHETIC DATA] "}
+REGIONS_EN["示例区(合成数据)"] = "Example District (SYNTHETIC)"
+#: Datasets whose name starts with this are synthetic (``analysis.example_district`` writes them). Any other
+#: dataset but ``public`` is a district's own data in the same layout: real, so never marked.
+SYNTHETIC_DATASET_PREFIX = "example"
+
+
+def dataset_marker(dataset: str, lang: str) -> str:
+    """The prefix of every title, caption and report section built from a synthetic dataset; "" otherwise.
+
+    ``dataset_marker("example_district", "zh") + title`` reads 【合成数据 SYNTHETIC】<title>.
+    """
+    return label("synthetic_marker", lang) if str(dataset).startswith(SYNTHETIC_DATASET_PREFIX) else ""

@@ -3,18 +3,24 @@
 - Parameters come from one YAML file: top-level keys common to every notebook (``dataset``, ``lang``,
   ``target_year``) plus the notebook's own section under ``notebooks:``. A key the notebook does not
   declare is an error (papermill itself only logs a warning and injects it anyway).
-- The notebook runs on the project's kernel with a per-cell timeout and papermill's progress bar.
+- The notebook runs on the project's kernel with a per-cell timeout and papermill's progress bar. The
+  kernel talks over IPC sockets in a private temporary folder, not TCP ports, so notebooks can run in
+  parallel (``make -j``) without racing for ports (papermill #511).
 - On success the executed copy replaces ``<output_dir>/notebooks/<name>.ipynb``; on failure the
   previous copy stays, the partial run is kept as ``<name>.failed.ipynb`` and one line names the cell.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
 import papermill
 import yaml
+from jupyter_client import AsyncKernelManager
+from traitlets import default
 
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.io import write_text
@@ -26,6 +32,23 @@ VOLATILE_CELL_KEYS = ("papermill", "execution")
 
 class RunError(RuntimeError):
     """A notebook run that failed; the message is one line."""
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels listen on IPC sockets in a fresh temporary folder."""
+
+    @default("transport")
+    def _default_transport(self):
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self):
+        return str(Path(tempfile.mkdtemp(prefix="amr-kernel-")) / "kernel")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> dict:
@@ -88,6 +111,7 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
         papermill.execute_notebook(
             str(source), str(running), parameters=parameters or None, kernel_name=KERNEL_NAME,
             progress_bar=True, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
+            kernel_manager_class=IPCKernelManager,
         )
     except Exception as err:
         if running.exists():
@@ -100,10 +124,13 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     return target
 
 
-def run(name: str, params_path: Path | str = DEFAULT_PARAMS) -> Path:
-    """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy."""
+def run(name: str, params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None) -> Path:
+    """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy.
+
+    ``out_dir`` (relative to the project root, or absolute) overrides the build folder, e.g. in tests.
+    """
     params = load_params(params_path)
-    out_dir = build_dir(params_path)
+    out_dir = out_dir or build_dir(params_path)
     parameters = notebook_parameters(name, params, out_dir)
     notebooks = PROJ_ROOT / out_dir / "notebooks"
     return execute(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks / f"{name}.ipynb", parameters,

@@ -6,25 +6,30 @@ Loading runs in two stages:
 1. *parse*: column names are mapped from Chinese or English (:data:`COLUMN_ALIASES`); each cell is
    parsed as written in Chinese reports (``1.54亿``, ``638万余``, ``2021年``, ``福建``) by
    :mod:`analysis.numbers`, which no validation library does; counts keep a ``<name>_qualifier``
-   column (exact, rounded, lower_bound, approximate).
+   column (exact, rounded, lower_bound, approximate). A cell that cannot be parsed is a problem and
+   becomes empty for the next stage.
 2. *validate*: a pandera ``DataFrameSchema`` generated from the same fields checks ranges, allowed
-   values, key uniqueness and cross-column rules on the parsed values (the PUDL pattern).
+   values, key uniqueness and cross-column rules on the parsed values (the PUDL pattern); its failure
+   cases are rewritten as sentences (pandera's own messages name checks, not values).
 
 Every problem of both stages is collected and raised together as one :class:`~analysis.io.DataError`,
-one line each: file, row, column, what is wrong, what was expected.
+one line each, sorted by row and column: file, row (header = row 1), column, what is wrong, what was
+expected.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.io import DataError, Problem, display_path, read_table
-from analysis.numbers import NumberFormatError, normalise_region, parse_number, parse_year
+from analysis.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
+from analysis.numbers import NumberFormatError, fold_width, normalise_region, parse_number, parse_year
 
 #: Column names accepted for each canonical column (Chinese headers exported by government systems).
 COLUMN_ALIASES: dict[str, str] = {
@@ -48,14 +53,35 @@ COLUMN_ALIASES: dict[str, str] = {
     "注册商标": "trademarks", "注册商标量": "trademarks",
     "指标": "measure", "统计指标": "measure",
     "市场主体": "all_entities", "各类市场主体": "all_entities", "全部市场主体": "all_entities",
+    "经营主体": "all_entities", "各类经营主体": "all_entities", "商事主体": "all_entities",
     "企业": "enterprises", "个体工商户": "individual", "个体户": "individual",
     "农民专业合作社": "cooperatives", "农专": "cooperatives",
     "来源": "source_url", "来源网址": "source_url", "来源链接": "source_url", "source": "source_url",
     "备注": "note", "说明": "note",
 }
 
+#: Chinese cell values accepted for an enum or period value; used only where the value is allowed.
+VALUE_ALIASES: dict[str, str] = {
+    "国家级": "national", "国家": "national", "省级": "province", "省": "province", "市级": "city",
+    "地市级": "city", "市": "city", "县级": "county", "县": "county", "区级": "district", "区": "district",
+    "全年": "FY", "全年度": "FY", "上半年": "H1", "下半年": "H2",
+    "一季度": "Q1", "二季度": "Q2", "三季度": "Q3", "四季度": "Q4",
+    "第一季度": "Q1", "第二季度": "Q2", "第三季度": "Q3", "第四季度": "Q4", "前三季度": "Q1-Q3",
+    "年末": "year-end", "年底": "year-end",
+}
+
 KINDS = ("text", "region", "year", "count", "percent", "url", "enum")
 FIRST_YEAR = 1949
+#: What a cell of each kind should look like, for messages.
+EXAMPLES = {
+    "count": "a count such as 6954438, 1.54亿 or 638万余",
+    "percent": "a percentage such as 2.69 or 2.69%",
+    "year": "a year such as 2021 or 2021年",
+    "url": "a source URL starting with http:// or https://",
+    "region": "a region name such as 全国, 福建省 or a district",
+    "text": "a value",
+}
+URL_PATTERN = r"https?://\S+"
 
 
 @dataclass(frozen=True)
@@ -71,6 +97,11 @@ class Field:
     description: str = ""
 
 
+#: A rule pandera cannot state clearly: ``check(parsed, where)`` returns problems; ``parsed`` has a
+#: ``source_row`` column and only rows without other problems.
+TableCheck = Callable[[pd.DataFrame, str], list[Problem]]
+
+
 @dataclass(frozen=True)
 class TableSchema:
     """A raw table: its fields, its key and its cross-column rules ``(smaller, larger)``."""
@@ -81,6 +112,8 @@ class TableSchema:
     not_greater: tuple[tuple[str, str], ...] = ()
     #: ``(total, (part, ...))``: total == sum of the parts in every row where all of them are exact counts
     sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: further rules, run after pandera on the rows without problems (see :data:`TableCheck`)
+    checks: tuple[TableCheck, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -88,104 +121,142 @@ class TableSchema:
 
 
 def canonical_column(name: str) -> str:
-    """Map a header as written (English any case, or Chinese) to its canonical name."""
-    stripped = str(name).strip().replace("\ufeff", "")
-    return COLUMN_ALIASES.get(stripped, stripped.lower().replace(" ", "_"))
+    """Map a header as written (English any case, or Chinese; full-width forms, line breaks) to its name."""
+    stripped = fold_width(str(name)).replace("\ufeff", "").strip()
+    for key in (stripped, re.sub(r"\s+", "", stripped)):
+        if key in COLUMN_ALIASES:
+            return COLUMN_ALIASES[key]
+    return re.sub(r"[\s-]+", "_", stripped.lower())
 
 
-def _is_blank(cell) -> bool:
-    return cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
+def aliases(column: str) -> list[str]:
+    """The Chinese (and other) headers accepted for a canonical column."""
+    return [k for k, v in COLUMN_ALIASES.items() if v == column]
 
 
-def _parse_count(cell, problem):
+def _expected(field: Field) -> str:
+    if field.kind == "enum":
+        return f"one of {', '.join(field.allowed)}"
+    if field.kind in ("text", "region") and field.description:
+        return field.description
+    return EXAMPLES[field.kind]
+
+
+def _show(value) -> str:
+    """A value as written in a message: numbers plainly (2099, 2.59), text quoted."""
+    if isinstance(value, str):
+        return repr(value)
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:.15g}"
+
+
+def _is_missing(cell) -> bool:
+    """Empty, or a dash/NaN written for "not published" (-, —, nan)."""
+    if cell is None or str(cell).strip() == "":
+        return True
+    try:
+        return parse_number(cell).qualifier == "missing"
+    except NumberFormatError:
+        return False
+
+
+class _CellError(ValueError):
+    """A cell that cannot be parsed: what is wrong and what was expected."""
+
+    def __init__(self, message: str, expected: str):
+        super().__init__(message)
+        self.expected = expected
+
+
+def _number(cell, field: Field):
+    """parse_number for a count or percent cell: one plain or qualified figure, else :class:`_CellError`."""
+    text = str(cell).strip()
     try:
         parsed = parse_number(cell)
     except NumberFormatError:
-        return problem(f"not a number: {str(cell).strip()!r}", "a count such as 6954438, 1.54亿 or 638万余")
+        raise _CellError(f"not a number: {text!r}", EXAMPLES[field.kind]) from None
     if parsed.qualifier == "redacted":
-        return problem(f"redacted value {str(cell).strip()!r} where a number is required", "the figure itself")
+        raise _CellError(f"redacted value {text!r} where a number is required", "the published figure itself")
     if parsed.value is None:
-        return problem("empty cell", "a count")
-    if parsed.unit not in (None, ""):
-        return problem(f"a count cannot carry the unit {parsed.unit!r}", "a plain count")
+        raise _CellError(f"a range or vague figure {text!r} where one number is required", EXAMPLES[field.kind])
+    return parsed
+
+
+def _parse_count(cell, field: Field) -> tuple[int, str]:
+    parsed = _number(cell, field)
+    if parsed.unit:
+        raise _CellError(f"{parsed.text!r} has the unit {parsed.unit!r}",
+                         "a plain count without a unit (the header says what is counted)")
     if parsed.value < 0:
-        return problem(f"negative count {str(cell).strip()}", "a whole number >= 0")
+        raise _CellError(f"negative count {_show(parsed.value)}", "a whole number >= 0")
     if parsed.value != int(parsed.value):
-        return problem(f"not a whole number: {str(cell).strip()}", "a whole number >= 0")
+        raise _CellError(f"not a whole number: {_show(parsed.value)}", "a whole number >= 0")
     return int(parsed.value), parsed.qualifier
 
 
-def _parse_percent(cell, problem):
-    try:
-        parsed = parse_number(str(cell).strip().rstrip("%％"))
-    except NumberFormatError:
-        return problem(f"not a percentage: {str(cell).strip()!r}", "a percentage such as 2.69")
-    if parsed.value is None:
-        return problem(f"redacted value {str(cell).strip()!r} where a number is required", "the figure itself")
-    return float(parsed.value)
+def _parse_percent(cell, field: Field) -> float:
+    parsed = _number(cell, field)
+    if parsed.unit not in (None, "%") or parsed.qualifier != "exact":
+        raise _CellError(f"not a plain percentage: {parsed.text!r}", EXAMPLES["percent"])
+    return parsed.value
 
 
-def _parse_cell(field: Field, cell, problem):
-    """Parse one non-blank cell; returns the value, or calls ``problem`` and returns None."""
-    if field.kind == "count":
-        return _parse_count(cell, problem)
-    if field.kind == "percent":
-        return _parse_percent(cell, problem)
-    if field.kind == "year":
-        try:
-            return parse_year(cell)
-        except ValueError:
-            return problem(f"not a year: {str(cell).strip()!r}", "a year such as 2021 or 2021年")
+def _parse_text(cell, field: Field) -> str:
     text = str(cell).strip()
-    if text.startswith("#") and text.endswith(("!", "?", "A")):  # Excel error values: #DIV/0!, #REF!, #N/A
-        return problem(f"spreadsheet formula error {text}", "a value, not a formula error")
     if field.kind == "region":
         return normalise_region(text)
+    alias = VALUE_ALIASES.get(text)
+    if alias and (alias in field.allowed or (field.pattern and re.fullmatch(f"(?:{field.pattern})", alias))):
+        return alias
     return text
 
 
-def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
-    problems: list[Problem] = []
-    present = set(frame.columns)
-    for field in schema.fields:
-        if field.required and field.name not in present:
-            aliases = [k for k, v in COLUMN_ALIASES.items() if v == field.name]
-            also = f" (also accepted: {', '.join(aliases)})" if aliases else ""
-            problems.append(Problem(where, None, field.name, "missing column", f"a column '{field.name}'{also}"))
-    if problems:
-        return frame, problems
-    if frame.empty:
-        return frame, [Problem(where, None, None, "no data rows", "at least one row under the header")]
+def _parse_cell(field: Field, cell):
+    """Parse one non-empty cell; returns ``(value, qualifier)``; raises :class:`_CellError`."""
+    text = str(cell).strip()
+    if text.upper() in EXCEL_ERRORS:
+        raise _CellError(f"spreadsheet formula error {text}", "a value (correct the formula or paste values)")
+    if field.kind == "count":
+        return _parse_count(cell, field)
+    if field.kind == "percent":
+        return _parse_percent(cell, field), None
+    if field.kind == "year":
+        try:
+            return parse_year(cell), None
+        except NumberFormatError:
+            raise _CellError(f"not a year: {text!r}", EXAMPLES["year"]) from None
+    return _parse_text(cell, field), None
 
+
+def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse every present column; unparsable cells become empty and give a problem each."""
+    problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
     for field in schema.fields:
         values, qualifiers = [], []
-        cells = frame[field.name] if field.name in present else pd.Series("", index=frame.index)
+        cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
         for row, cell in cells.items():
-            def problem(message, expected, row=row, field=field):
-                problems.append(Problem(where, int(row), field.name, message, expected))
-            if _is_blank(cell):
+            value = qualifier = None
+            if _is_missing(cell):
                 if not field.nullable:
-                    problem("empty cell", f"a value ({field.description or field.kind})")
-                values.append(None)
-                qualifiers.append(None)
-                continue
-            parsed = _parse_cell(field, cell, problem)
-            if field.kind == "count" and parsed is not None:
-                values.append(parsed[0])
-                qualifiers.append(parsed[1])
+                    text = str(cell).strip()
+                    problems.append(Problem(where, int(row), field.name,
+                                            f"no value: {text!r}" if text else "empty cell", _expected(field)))
             else:
-                values.append(parsed)
-                qualifiers.append(None)
-        if field.kind == "count":
+                try:
+                    value, qualifier = _parse_cell(field, cell)
+                except _CellError as err:
+                    problems.append(Problem(where, int(row), field.name, str(err), err.expected))
+            values.append(value)
+            qualifiers.append(qualifier)
+        if field.kind in ("count", "year"):
             out[field.name] = pd.array(values, dtype="Int64")
-            out[f"{field.name}_qualifier"] = pd.Series(qualifiers, index=frame.index, dtype=object)
-        elif field.kind in ("percent",):
+        elif field.kind == "percent":
             out[field.name] = pd.to_numeric(pd.Series(values, index=frame.index, dtype=object))
-        elif field.kind == "year":
-            out[field.name] = pd.array(values, dtype="Int64")
         else:
             out[field.name] = pd.Series(values, index=frame.index, dtype=object)
+        if field.kind == "count":
+            out[f"{field.name}_qualifier"] = pd.Series(qualifiers, index=frame.index, dtype=object)
     return out, problems
 
 
@@ -194,29 +265,55 @@ def _sum_rule(total: str, parts: tuple[str, ...]) -> str:
     return f"{total} = {' + '.join(parts)} where all are exact counts"
 
 
+def _last_year() -> int:
+    return datetime.date.today().year
+
+
+def _column_checks(field: Field) -> list[pa.Check]:
+    """The pandera checks of one field; each check's name says how a failure is described."""
+    if field.kind == "percent":
+        return [pa.Check.in_range(0, 100, name="percent", error="a percentage between 0 and 100")]
+    if field.kind == "year":
+        return [pa.Check.in_range(FIRST_YEAR, _last_year(), name="year",
+                                  error=f"a year from {FIRST_YEAR} to {_last_year()}")]
+    if field.kind == "enum":
+        return [pa.Check.isin(field.allowed, name="enum", error=_expected(field))]
+    if field.kind == "url":
+        return [pa.Check.str_matches(f"^(?:{URL_PATTERN})$", name="url", error=EXAMPLES["url"])]
+    if field.pattern:
+        return [pa.Check.str_matches(f"^(?:{field.pattern})$", name="pattern", error=_expected(field))]
+    return []
+
+
+def _describe(check: str, value) -> str:
+    """What is wrong with a value that failed a column check (see :func:`_column_checks`)."""
+    if check == "percent":
+        return f"negative percentage {_show(value)}" if value < 0 else f"percentage {_show(value)} is over 100"
+    if check == "year":
+        return f"{_show(value)} is in the future" if value > _last_year() else f"{_show(value)} is before {FIRST_YEAR}"
+    return f"invalid value {_show(value)}"
+
+
+def _certainly_greater(frame: pd.DataFrame, a: str, b: str) -> pd.Series:
+    """``a > b`` where the writing allows no doubt: not where ``b`` is a lower bound or approximate
+    (``638万余``, ``约1200``: the figure may be larger) or ``a`` an upper bound or approximate."""
+    greater = (frame[a] > frame[b]).fillna(False).astype(bool)
+    for column, vague in ((b, ("lower_bound", "approximate")), (a, ("upper_bound", "approximate"))):
+        if f"{column}_qualifier" in frame:
+            greater &= ~frame[f"{column}_qualifier"].isin(vague)
+    return greater
+
+
 def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
-    """The pandera schema generated from a table's declared fields."""
-    this_year = datetime.date.today().year
-    columns = {}
-    for field in schema.fields:
-        checks = []
-        if field.kind == "count":
-            checks.append(pa.Check.ge(0, error="a whole number >= 0"))
-        elif field.kind == "percent":
-            checks.append(pa.Check.in_range(0, 100, error="a percentage between 0 and 100"))
-        elif field.kind == "year":
-            checks.append(pa.Check.in_range(FIRST_YEAR, this_year,
-                                            error=f"a year from {FIRST_YEAR} to {this_year} (no future years)"))
-        elif field.kind == "enum":
-            checks.append(pa.Check.isin(field.allowed, error=f"one of {', '.join(field.allowed)}"))
-        elif field.pattern:
-            checks.append(pa.Check.str_matches(f"^(?:{field.pattern})$", error=field.description or field.pattern))
-        if field.kind == "url":
-            checks.append(pa.Check.str_startswith("http", error="a source URL starting with http"))
-        columns[field.name] = pa.Column(checks=checks, nullable=True, coerce=False, required=False)
+    """The pandera schema generated from a table's declared fields.
+
+    Frame-level checks are the :attr:`TableSchema.not_greater` rules, then the :attr:`TableSchema.sums`
+    rules, in that order.
+    """
+    columns = {f.name: pa.Column(checks=_column_checks(f), nullable=True, coerce=False, required=False)
+               for f in schema.fields}
     wide = [
-        pa.Check(lambda df, a=a, b=b: ~(df[a] > df[b]).fillna(False),
-                 name=f"{a}<={b}", error=f"{a} <= {b}")
+        pa.Check(lambda df, a=a, b=b: ~_certainly_greater(df, a, b), name=f"{a}<={b}", error=f"{a} <= {b}")
         for a, b in schema.not_greater
     ] + [
         pa.Check(lambda df, t=t, p=p: ~df[[f"{c}_qualifier" for c in (t, *p)]].eq("exact").all(axis=1)
@@ -226,32 +323,66 @@ def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=wide, unique=list(schema.key), report_duplicates="all")
 
 
+def _duplicate(parsed: pd.DataFrame, schema: TableSchema, where: str, row: int) -> Problem | None:
+    values = parsed.loc[row, list(schema.key)]
+    if values.isna().any():  # a key cell that could not be parsed is reported already
+        return None
+    key = ", ".join(f"{c}={v}" for c, v in values.items())
+    return Problem(where, row, None, f"duplicated key ({key})", f"one row per {'/'.join(schema.key)}")
+
+
 def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
+    """Pandera's failure cases as problems, one per row and rule, worded from the failing values."""
+    validator = pandera_schema(schema)
     try:
-        pandera_schema(schema).validate(parsed, lazy=True)
+        validator.validate(parsed, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
     else:
         return []
     problems = []
-    sums = {_sum_rule(t, p): (t, p) for t, p in schema.sums}
-    for (row, check), group in cases.groupby(["index", "check"], sort=False, dropna=False):
-        row = None if pd.isna(row) else int(row)
+    in_column = cases["schema_context"].eq("Column")
+    for (row, column, number), group in cases[in_column].groupby(["index", "column", "check_number"], sort=False):
+        check = validator.columns[column].checks[int(number)]
+        value = group["failure_case"].iloc[0]
+        problems.append(Problem(where, int(row), column, _describe(check.name, value), check.error))
+    n_greater = len(schema.not_greater)
+    for (row, check, number), _ in cases[~in_column].groupby(["index", "check", "check_number"], sort=False,
+                                                              dropna=False):
+        row = int(row)
         if check == "multiple_fields_uniqueness":
-            key = ", ".join(f"{c}={parsed.at[row, c]}" for c in schema.key)
-            problems.append(Problem(where, row, None, f"duplicated key ({key})",
-                                    f"one row per {'/'.join(schema.key)}"))
-        elif "<=" in str(check):
-            a, b = str(check).split(" <= ")
-            problems.append(Problem(where, row, a, f"{a} {parsed.at[row, a]} is greater than {b} {parsed.at[row, b]}",
-                                    str(check)))
-        elif check in sums:
-            total, parts = sums[check]
-            problems.append(Problem(where, row, total, f"{total} {parsed.at[row, total]} is not "
-                                    f"{' + '.join(parts)} = {parsed.loc[row, list(parts)].sum()}", check))
+            problems.append(_duplicate(parsed, schema, where, row))
+        elif int(number) < n_greater:
+            a, b = schema.not_greater[int(number)]
+            problems.append(Problem(where, row, a, f"{a} {_show(parsed.at[row, a])} is greater than "
+                                    f"{b} {_show(parsed.at[row, b])}", f"{a} <= {b}"))
         else:
-            column = group["column"].iloc[0]
-            problems.append(Problem(where, row, column, f"invalid value {group['failure_case'].iloc[0]!r}", str(check)))
+            total, parts = schema.sums[int(number) - n_greater]
+            problems.append(Problem(where, row, total, f"{total} {_show(parsed.at[row, total])} is not "
+                                    f"{' + '.join(parts)} = {_show(parsed.loc[row, list(parts)].sum())}",
+                                    _sum_rule(total, parts)))
+    return [p for p in problems if p is not None]
+
+
+def _header_problems(headers: list[str], schema: TableSchema, where: str, row: int, how: str) -> list[Problem]:
+    """Columns given twice or missing; a header with none of the expected columns is one problem."""
+    names = [canonical_column(h) for h in headers]
+    required = [f.name for f in schema.fields if f.required]
+    if not set(names) & set(schema.columns):
+        found = ", ".join(repr(h) for h in headers[:6]) + (", ..." if len(headers) > 6 else "")
+        return [Problem(where, row, None, f"none of the expected columns in the header (found {found}; "
+                        f"read as {how})", f"a header naming {', '.join(required)} in English or Chinese "
+                        "(garbled names: save the file as UTF-8)")]
+    problems = []
+    for name in dict.fromkeys(n for n in names if names.count(n) > 1 and n in schema.columns):
+        written = [h for h, n in zip(headers, names) if n == name]
+        problems.append(Problem(where, row, None, f"column '{name}' given {len(written)} times "
+                                f"(as {', '.join(repr(w) for w in written)})", "each column once"))
+    for name in required:
+        if name not in names:
+            also = aliases(name)
+            problems.append(Problem(where, row, None, f"missing column '{name}'",
+                                    f"a column headed '{name}'" + (f" or {', '.join(also)}" if also else "")))
     return problems
 
 
@@ -262,16 +393,23 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
     person counts it, header = row 1) and how the file was read (encoding or ``xlsx``).
     """
     where = display_path(path)
-    frame, how = read_table(path, sheet=sheet)
-    frame = frame.rename(columns=canonical_column)
-    duplicated = frame.columns[frame.columns.duplicated()].tolist()
-    if duplicated:
-        raise DataError([Problem(where, 1, c, "column given twice", "each column once") for c in duplicated])
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    parsed, problems = _parse(frame, schema, where)
-    if not problems:
-        problems = _pandera_problems(parsed, schema, where)
+    cells, how = read_cells(path, sheet=sheet)
+    headers = list(cells.columns)
+    problems = _header_problems(headers, schema, where, cells.attrs["header_row"], how)
     if problems:
-        raise DataError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        raise DataError(problems)
+    if cells.empty:
+        raise DataError([Problem(where, None, None, "no data rows under the header", "at least one row of data")])
+    frame = cells.set_axis([canonical_column(h) for h in headers], axis=1)
+    parsed, problems = _parse(frame, schema, where)
+    problems += _pandera_problems(parsed, schema, where)
     parsed.insert(0, "source_row", parsed.index.astype(int))
+    clean = parsed.drop(index=[p.row for p in problems if p.row in parsed.index])
+    for check in schema.checks:
+        problems += check(clean.reset_index(drop=True), where)
+    if problems:
+        written = {canonical_column(h): h for h in headers}
+        order = {name: i for i, name in enumerate(written)}
+        raise DataError(sorted((dataclasses.replace(p, header=written.get(p.column)) for p in problems),
+                               key=lambda p: (p.row or 0, order.get(p.column, -1))))
     return parsed.reset_index(drop=True), how

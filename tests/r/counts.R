@@ -113,3 +113,42 @@ trend_pois <- function(label, yrs, y, target, obs) {
 }
 trend_pois("district", 2017:2020, district[1:4], 2021, 190)
 trend_pois("rare zeros", 2016:2020, rare[1:5], 2021, 7)
+
+# --- trend_predictions: the same fits evaluated at any years -----------------------------------
+# mu = exp(fit), se = se.fit (link) from predict(fit, newdata, type = "link", se.fit = TRUE);
+# confidence band of the mean: exp(fit -/+ qt(0.975, df.residual) * se.fit);
+# prediction interval: the PI formula above at every year (v = se.fit^2 / dispersion for quasi-Poisson).
+pred_out <- function(label, mu, se, q, sd) {
+  p(paste0(label, " mu"), mu)
+  p(paste0(label, " se.fit(link)"), se)
+  p(paste0(label, " ci_low, ci_high (mean)"), c(exp(log(mu) - q * se), exp(log(mu) + q * se)))
+  p(paste0(label, " pi_low, pi_high"), c(pmax(0, mu - q * sd), mu + q * sd))
+}
+pred_qp <- function(label, yrs, y, at) {
+  d <- data.frame(y = y, year = yrs); cen <- mean(yrs)
+  fit <- glm(y ~ I(year - cen), family = quasipoisson, data = d,
+             control = glm.control(epsilon = 1e-14, maxit = 100))
+  phi <- summary(fit)$dispersion
+  pr <- predict(fit, newdata = data.frame(year = at), type = "link", se.fit = TRUE)
+  mu <- exp(pr$fit); sd <- sqrt(max(phi, 1) * (mu + mu^2 * pr$se.fit^2 / phi))
+  pred_out(paste0("pred qp ", label), mu, pr$se.fit, qt(0.975, fit$df.residual), sd)
+}
+pred_nb <- function(label, yrs, y, at) {
+  d <- data.frame(y = y, year = yrs); cen <- mean(yrs)
+  fit <- glm.nb(y ~ I(year - cen), data = d, control = glm.control(epsilon = 1e-10, maxit = 100))
+  pr <- predict(fit, newdata = data.frame(year = at), type = "link", se.fit = TRUE)
+  mu <- exp(pr$fit); sd <- sqrt(mu + mu^2 / fit$theta + mu^2 * pr$se.fit^2)
+  pred_out(paste0("pred nb ", label), mu, pr$se.fit, qt(0.975, fit$df.residual), sd)
+}
+pred_pois <- function(label, yrs, y, at) {  # negbin without overdispersion: the Poisson fit
+  d <- data.frame(y = y, year = yrs); cen <- mean(yrs)
+  fit <- glm(y ~ I(year - cen), family = poisson, data = d, control = glm.control(epsilon = 1e-14))
+  pr <- predict(fit, newdata = data.frame(year = at), type = "link", se.fit = TRUE)
+  mu <- exp(pr$fit); sd <- sqrt(mu + mu^2 * pr$se.fit^2)
+  pred_out(paste0("pred pois ", label), mu, pr$se.fit, qt(0.975, fit$df.residual), sd)
+}
+pred_qp("fujian invention 2015:2021", 2015:2020, fujian$invention[1:6], 2015:2021)
+pred_nb("fujian utility_model 2015:2021", 2015:2020, fujian$utility_model[1:6], 2015:2021)
+pred_qp("cn_util gap at 2016, 2018, 2022", c(2016, 2020, 2021), cn_util[1:3], c(2016, 2018, 2022))
+pred_qp("district (phi < 1) at 2017, 2021", 2017:2020, district[1:4], c(2017, 2021))
+pred_pois("district at 2017, 2021", 2017:2020, district[1:4], c(2017, 2021))

@@ -1,0 +1,156 @@
+"""Raw tables load the same from every form analysts have them in: encodings, Excel, Chinese headers."""
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis import datasets, sampling
+from analysis.config import RAW_DATA_DIR
+from analysis.io import read_cells, read_table
+from analysis.schema import canonical_column, load_table
+
+
+def _excel_value(cell: str):
+    """A cell as Excel stores it after typing: plain numbers become numbers, everything else stays text."""
+    if re.fullmatch(r"-?(0|[1-9][0-9]*)", cell):
+        return int(cell)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", cell):
+        return float(cell)
+    return cell or None
+
+
+def _write_copy(text: str, folder, name: str, form: str) -> str:
+    """Write the raw table ``text`` as ``form``; return the encoding a person would say it has."""
+    folder.mkdir()
+    if form == "xlsx":
+        cells, _ = read_table(RAW_DATA_DIR / name)
+        book = openpyxl.Workbook()
+        book.active.append(list(cells.columns))
+        for row in cells.itertuples(index=False):
+            book.active.append([_excel_value(c) for c in row])
+        book.save(folder / name.replace(".csv", ".xlsx"))
+        return "xlsx"
+    if form == "gbk":
+        # market_entities.csv quotes a Greek page ('ύ' is not in GBK): that copy is GB18030, GBK's superset.
+        encoding = "gbk"
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError:
+            encoding, data = "gb18030", text.encode("gb18030")
+        (folder / name).write_bytes(data)
+        return encoding
+    (folder / name).write_bytes(text.replace("\n", "\r\n").encode("utf-8-sig"))  # Excel's "CSV UTF-8"
+    return "utf-8-sig"
+
+
+@pytest.mark.parametrize("form, reported", [("gbk", "gb18030"), ("utf-8-sig", "utf-8-sig"), ("xlsx", "xlsx")])
+@pytest.mark.parametrize("name", list(datasets.STEPS))
+def test_shipped_data_loads_identically_from_csv_gbk_and_xlsx(tmp_path, name, form, reported):
+    module = datasets.step(name)
+    original = (RAW_DATA_DIR / module.RAW_FILE).read_text(encoding="utf-8")
+    written = _write_copy(original, tmp_path / "copy", module.RAW_FILE, form)
+    assert written in ("gbk", "gb18030", "utf-8-sig", "xlsx")
+    expected, how = module.read(RAW_DATA_DIR)
+    assert how == "utf-8"
+    got, how = module.read(tmp_path / "copy")
+    assert how == reported
+    pd.testing.assert_frame_equal(got, expected)
+    processed = module.process(tmp_path / "copy", tmp_path / "processed").read_bytes()
+    assert processed == module.process(RAW_DATA_DIR, tmp_path / "reference").read_bytes()
+
+
+ENGLISH = """region,level,scope,year,period,category,batches,unqualified,unqualified_rate_pct,source_url,note
+Fujian,province,all_levels,2021,FY,all,154000000,6380000,2.59,https://a.example/fj,
+China,national,all_levels,2020,H1,all,6954438,187368,2.69,https://a.example/cn,as published
+Fujian Province,province,all_levels,2020,Q1-Q3,all,12345,67,,https://a.example/fj2,
+"""
+CHINESE = """地区,层级,范围,年份,期间,类别,抽检批次,不合格批次,不合格率（%）,来源,备注
+福建,省级,all_levels,2021年,全年,all,1.54亿,６３８万余,2.59%,https://a.example/fj,
+全国,国家级,all_levels,２０２０年度,上半年,all,"６，９５４，４３８",１８７３６８,２.６９％,https://a.example/cn,as published
+福建省,省,all_levels,二〇二〇年,前三季度,all,一万二千三百四十五,六十七,—,https://a.example/fj2,
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_chinese_headers_and_values_load_to_the_english_table(tmp_path, encoding):
+    (tmp_path / "en.csv").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "zh.csv").write_text(CHINESE, encoding=encoding)
+    english, _ = load_table(tmp_path / "en.csv", sampling.SCHEMA)
+    chinese, how = load_table(tmp_path / "zh.csv", sampling.SCHEMA)
+    assert how == {"utf-8": "utf-8", "gbk": "gb18030"}[encoding]
+    assert chinese["region"].tolist() == ["福建省", "全国", "福建省"]
+    # The values are the same; the qualifier keeps how 1.54亿 and 638万余 were written.
+    assert chinese["batches_qualifier"].tolist() == ["rounded", "exact", "exact"]
+    assert chinese["unqualified_qualifier"].tolist() == ["lower_bound", "exact", "exact"]
+    qualifiers = ["batches_qualifier", "unqualified_qualifier"]
+    pd.testing.assert_frame_equal(chinese.drop(columns=qualifiers), english.drop(columns=qualifiers))
+    pd.testing.assert_frame_equal(chinese.iloc[1:], english.iloc[1:])
+
+
+@pytest.mark.parametrize("header, name", [
+    ("地区", "region"), ("\ufeff地区", "region"), (" 年份 ", "year"), ("抽检\n批次", "batches"),
+    ("不合格率（%）", "unqualified_rate_pct"), ("不合格率(%)", "unqualified_rate_pct"),
+    ("Source URL", "source_url"), ("Unqualified", "unqualified"), ("ｙｅａｒ", "year"), ("来源网址", "source_url"),
+])
+def test_headers_as_exported_map_to_canonical_names(header, name):
+    assert canonical_column(header) == name
+
+
+def _workbook(path, rows, formats=None):
+    book = openpyxl.Workbook()
+    for cells in rows:
+        book.active.append(cells)
+    for ref, number_format in (formats or {}).items():
+        book.active[ref].number_format = number_format
+    book.save(path)
+
+
+def test_xlsx_title_rows_blank_rows_and_percent_cells_read_as_the_sheet_shows(tmp_path):
+    header = ["region", "level", "scope", "year", "period", "category", "batches", "unqualified",
+              "unqualified_rate_pct", "source_url"]
+    row = ["全国", "national", "all_levels", 2021, "FY", "all", 6954438, 187368, 0.0269, "https://a.example"]
+    _workbook(tmp_path / "sampling.xlsx", [["2021年全国食品安全监督抽检情况"], [], header, [], row, [None] * 10],
+              formats={"I5": "0.00%"})
+    cells, how = read_cells(tmp_path / "sampling.xlsx")
+    assert how == "xlsx" and cells.attrs["header_row"] == 3
+    assert cells.index.tolist() == [5]
+    assert cells.loc[5, "unqualified_rate_pct"] == "2.69%"
+    parsed, _ = sampling.read(tmp_path)
+    assert parsed[["source_row", "year", "batches", "unqualified_rate_pct"]].iloc[0].tolist() == [5, 2021, 6954438,
+                                                                                                  2.69]
+
+
+def test_tab_separated_gbk_export_reads_like_the_csv(tmp_path):
+    (tmp_path / "t.csv").write_bytes(CHINESE.replace(",", "\t").encode("gbk"))
+    (tmp_path / "c.csv").write_text(CHINESE, encoding="utf-8")
+    tabbed, how = read_cells(tmp_path / "t.csv")
+    assert how == "gb18030, tab-separated"
+    pd.testing.assert_frame_equal(tabbed, read_cells(tmp_path / "c.csv")[0])
+
+
+def test_blank_lines_keep_the_row_numbers_a_spreadsheet_shows(tmp_path):
+    lines = ENGLISH.splitlines()
+    (tmp_path / "t.csv").write_text("\n".join([lines[0], lines[1], ",,,,,,,,,,", "", lines[2]]) + "\n")
+    cells, _ = read_cells(tmp_path / "t.csv")
+    assert cells.index.tolist() == [2, 5]
+    assert read_table(tmp_path / "t.csv")[0].index.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("batches, unqualified", [("638万余", "6400000"), ("约1200", "1250")])
+def test_a_bound_is_not_contradicted_by_a_larger_part(tmp_path, batches, unqualified):
+    """638万余 means at least 6,380,000, so 6,400,000 unqualified batches need not exceed it."""
+    lines = ENGLISH.splitlines()
+    row = lines[1].replace("154000000,6380000", f"{batches},{unqualified}")
+    (tmp_path / "t.csv").write_text("\n".join([lines[0], row]) + "\n", encoding="utf-8")
+    parsed, _ = load_table(tmp_path / "t.csv", sampling.SCHEMA)
+    assert parsed["unqualified"].item() > parsed["batches"].item()
+
+
+def test_a_chinese_value_alias_applies_only_where_its_meaning_is_allowed(tmp_path):
+    """全年 is FY in a period column; in the free-text category it stays as written."""
+    lines = ENGLISH.splitlines()
+    row = lines[1].replace(",FY,all,", ",全年,全年,")
+    (tmp_path / "t.csv").write_text("\n".join([lines[0], row]) + "\n", encoding="utf-8")
+    parsed, _ = load_table(tmp_path / "t.csv", sampling.SCHEMA)
+    assert parsed[["period", "category"]].iloc[0].tolist() == ["FY", "全年"]

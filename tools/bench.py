@@ -1,0 +1,116 @@
+"""`make bench`: how much the notebook machinery costs, and what incremental and parallel builds save.
+
+Measured in one run on this machine, printed as ratios:
+
+1. full `make report` (papermill, one kernel per notebook, from clean build outputs and processed
+   tables) against the floor: the same dataset steps, the notebooks' code exported to plain Python
+   scripts run in one process each, and the same report step;
+2. a no-op `make report` (nothing changed);
+3. `make -j2 report` against `make -j1 report`.
+
+The build goes to reports/bench/ (a copy of params/default.yaml named bench.yaml) and is removed after.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from analysis import runner  # noqa: E402
+from analysis.config import dataset_dirs  # noqa: E402
+
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+def timed(command: list[str], env: dict | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
+    return time.perf_counter() - start
+
+
+def clean(out: Path, processed: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    for table in processed.glob("*.csv"):
+        table.unlink()
+
+
+def script_of(name: str, parameters: dict) -> str:
+    """A notebook's code cells as one script, the parameters cell followed by the build's values."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        parts.append(cell.source)
+        if "parameters" in cell.metadata.get("tags", []):
+            parts.append("\n".join(f"{k} = {v!r}" for k, v in parameters.items()))
+    return "\n\n".join(parts) + "\n"
+
+
+def floor(params_path: Path, out: str, processed: Path) -> float:
+    params = runner.load_params(params_path)
+    scripts = Path(tempfile.mkdtemp(prefix="amr-bench-"))
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    start = time.perf_counter()
+    subprocess.run([PY, "-m", "analysis", "process", "--dataset", params.get("dataset", "public")], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    for name in params["notebooks"]:
+        script = scripts / f"{name}.py"
+        script.write_text(script_of(name, runner.notebook_parameters(name, params, out)), encoding="utf-8")
+        subprocess.run([PY, str(script)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run([PY, "-m", "analysis", "report", "--params", str(params_path)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(scripts)
+    return elapsed
+
+
+def main() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="amr-bench-params-"))
+    params_path = folder / "bench.yaml"
+    shutil.copy(ROOT / "params" / "default.yaml", params_path)
+    out_rel = runner.build_dir(params_path)
+    out = ROOT / out_rel
+    _, processed = dataset_dirs(runner.load_params(params_path).get("dataset", "public"))
+    make = ["make", f"PARAMS={params_path}", "report"]
+    try:
+        clean(out, processed)
+        full_j1 = timed([*make[:1], "-j1", *make[1:]])
+        noop = timed(make)
+        clean(out, processed)
+        full_j2 = timed([*make[:1], "-j2", *make[1:]])
+        clean(out, processed)
+        floor_s = floor(params_path, out_rel, processed)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(["make", "data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    results = {
+        "full_make_report_j1_s": round(full_j1, 2),
+        "floor_plain_scripts_s": round(floor_s, 2),
+        "ratio_full_over_floor": round(full_j1 / floor_s, 2),
+        "noop_make_report_s": round(noop, 3),
+        "full_make_report_j2_s": round(full_j2, 2),
+        "speedup_j2_over_j1": round(full_j1 / full_j2, 2),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(results, indent=1))
+    print(f"full make report / plain scripts: {results['ratio_full_over_floor']}x (target <= 1.3x)")
+    print(f"no-op make report: {results['noop_make_report_s']} s (target well under 1 s)")
+    print(f"make -j2 speed-up over -j1: {results['speedup_j2_over_j1']}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
