@@ -7,6 +7,7 @@ the good file is byte-identical afterwards; the bad raw file is unchanged.
 """
 import csv
 import dataclasses
+import datetime
 import io
 import random
 import subprocess
@@ -29,7 +30,7 @@ BASE = [  # spreadsheet rows 2, 3, 4
     ["全国", "national", "all_levels", "2020", "FY", "all", "638万余", "", "2.31", "https://a.example/fy",
      "rounded, as published"],
 ]
-THIS_YEAR = __import__("datetime").date.today().year
+THIS_YEAR = datetime.date.today().year
 FORMULA_HINT = "expected a value (correct the formula or paste values)"
 COUNT_EXAMPLE = "expected a count such as 6954438, 1.54亿 or 638万余"
 
@@ -380,3 +381,11 @@ def test_a_table_check_is_listed_with_the_others_and_sees_only_clean_rows(tmp_pa
         f"{path}:4: column 'batches': not a number: 'abc'; {COUNT_EXAMPLE}",
     ]
     assert seen == [2, 3]
+
+
+def test_a_cell_with_a_line_break_is_one_spreadsheet_row(tmp_path):
+    rows = [changed(2, note="第一行\n第二行"), changed(3, batches="abc"), BASE[2]]
+    path = _raw_dir(tmp_path, "sampling.csv", csv_bytes(rows)) / "sampling.csv"
+    with pytest.raises(DataError) as err:
+        sampling.read(path.parent)
+    assert str(err.value) == f"{path}:3: column 'batches': not a number: 'abc'; {COUNT_EXAMPLE}"

@@ -142,6 +142,15 @@ def test_check_params_returns_the_chosen_series(table):
     assert series[["year", "granted"]].values.tolist() == [[2019, 453000], [2020, 530000], [2021, 695946]]
 
 
+def test_results_follow_the_order_of_patent_types(table):
+    types = ["total", "design", "invention"]  # not the table's order
+    series, baseline = patents.check_params(table, "福建省", "all", types, 2021, [2020], "en")
+    assert list(dict.fromkeys(series["patent_type"])) == types
+    assert patents.growth(series, ["design", "total"])["patent_type"].tolist() == ["design"] * 2 + ["total"] * 2
+    assert counts.loglinear_trend(series, baseline, 2021, by="patent_type")["patent_type"].tolist() == types
+    assert patents.exact_rate_ratios(series, 2021, types)["patent_type"].tolist() == types
+
+
 def test_overview_shows_qualifiers(table):
     series, _ = patents.check_params(table, "全国", "all", TYPES, 2021, [2020], "zh")
     overview = patents.overview(series).set_index("year")
@@ -170,7 +179,14 @@ def test_exact_rate_ratios_only_where_both_counts_are_exact(table):
     assert invention["note"] == ""
     national, _ = patents.check_params(table, "全国", "all", ["invention"], 2021, [2020], "en")
     skipped = patents.exact_rate_ratios(national, 2021, ["invention"]).iloc[0]
-    assert skipped["note"] == "not tested: 2020 rounded" and "estimate" not in skipped.index
+    # no statistic for the skipped type: the columns are there (one layout for every result), all NaN
+    assert skipped["note"] == "not tested: 2020 rounded"
+    assert skipped[["count", "count_previous", "estimate", "ci_low", "ci_high", "p_val"]].isna().all()
+    national_types = patents.select(table, "全国", "all", TYPES)
+    earlier = patents.exact_rate_ratios(national_types, 2020, ["total", "invention"])
+    assert earlier[["patent_type", "note"]].values.tolist() == [
+        ["total", "not tested: 2020 rounded, 2019 missing"],
+        ["invention", "not tested: 2020 rounded, 2019 rounded"]]
 
 
 def test_coverage_notes_and_the_baseline_after_the_change():
@@ -205,9 +221,29 @@ def test_findings_state_the_comparison_and_its_limits(table):
 def test_figures_draw_every_type_with_gaps_and_short_baselines(table, tmp_path):
     setup()  # the CJK font
     series, baseline = patents.check_params(table, "全国", "all", ["invention", "total"], 2021, [2020], "zh")
-    trend = counts.loglinear_trend(series, baseline, 2021, by="patent_type")  # one year: no trend, no interval
-    counts_fig = figures.patent_counts_figure(series, trend, baseline, 2021, ["invention", "total"], "zh", "t", 2017)
+    # one baseline year: no trend, no interval
+    band = counts.trend_predictions(series, baseline, range(min(baseline), 2022), by="patent_type")
+    counts_fig = figures.patent_counts_figure(series, band, baseline, 2021, ["invention", "total"], "zh", "t",
+                                              2017)
     growth_fig = figures.patent_growth_figure(patents.growth(series, ["invention", "total"]), 2021,
                                               ["invention", "total"], "en", "t")
     assert [ax.get_title() for ax in counts_fig.axes] == ["发明专利", "专利合计"]
     assert set(plotting.save_figure(growth_fig, "g", tmp_path)) == {"png", "svg"}
+
+
+def test_counts_figure_draws_the_trend_and_its_band_from_the_baseline_to_the_target():
+    setup()
+    series = pd.DataFrame({"patent_type": "invention", "year": range(2015, 2022), "granted_qualifier": "exact",
+                           "granted": [5730, 7170, 8718, 9858, 8963, 10250, 12561]})  # Fujian, as in test_counts
+    baseline = list(range(2015, 2021))
+    band = counts.trend_predictions(series, baseline, range(2015, 2022), by="patent_type")
+    ax = figures.patent_counts_figure(series, band, baseline, 2021, ["invention"], "en", "t").axes[0]
+    solid, dashed = ([line for line in ax.get_lines() if line.get_linestyle() == style] for style in ("-", "--"))
+    assert [line.get_xdata().tolist() for line in solid] == [list(range(2015, 2021))]  # fitted over the baseline
+    assert [line.get_xdata().tolist() for line in dashed] == [[2020, 2021]]  # extended to the target
+    # R: trend_qp("fujian invention", ...) in tests/r/counts.R: mu 2021 and its prediction interval
+    assert dashed[0].get_ydata()[-1] == pytest.approx(11780.4070348783, rel=1e-6)
+    vertices = ax.collections[0].get_paths()[0].vertices
+    assert (vertices[:, 0].min(), vertices[:, 0].max()) == (2015, 2021)
+    assert sorted(set(vertices[vertices[:, 0] == 2021, 1])) == pytest.approx([7567.25668981324, 15993.5573799434],
+                                                                            rel=1e-6)

@@ -1,4 +1,6 @@
 """Report sections and the HTML report: self-contained, escaped, deterministic."""
+import json
+
 import pandas as pd
 import pytest
 
@@ -47,3 +49,56 @@ def test_sections_come_in_report_order(tmp_path):
         report.write_section(name, tmp_path, title=name, lang="en")
     assert [s["name"] for s in report.read_sections(tmp_path)] == [
         "sampling", "patents", "market_entities", "summary", "zzz"]
+
+
+def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
+    import hashlib
+
+    from analysis import runner
+    from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
+
+    params = runner.load_params(DEFAULT_PARAMS)
+    report.build(build, DEFAULT_PARAMS, params)
+    html = (build / "report.html").read_text(encoding="utf-8")
+    raw = PROJ_ROOT / "data" / "raw" / "sampling.csv"
+    assert hashlib.sha256(raw.read_bytes()).hexdigest() in html
+    assert "data/raw/sampling.csv" in html and "params/default.yaml" in html
+    assert "statsmodels " in html and "target_year: 2021" in html
+    meta = json.loads((build / "report.meta.json").read_text(encoding="utf-8"))
+    assert meta["built_at_utc"] and meta["git"]["commit"] in html
+    assert "built_at" not in html
+
+
+def test_synthetic_build_is_marked_in_the_report_title(build):
+    from analysis import runner
+    from analysis.config import DEFAULT_PARAMS
+
+    params = runner.load_params(DEFAULT_PARAMS) | {"dataset": "example_district"}
+    html = report.render(build, {"parameters": params, "git": {"commit": "x", "dirty": False},
+                                 "inputs": [], "packages": {}})
+    assert "<title>【合成数据 SYNTHETIC】" in html and "<h1>【合成数据 SYNTHETIC】" in html
+
+
+def test_tables_workbook_has_one_sheet_per_table_and_is_deterministic(build):
+    import openpyxl
+
+    first = report.tables_xlsx(build)
+    assert first == report.tables_xlsx(build)
+    path = build / "t.xlsx"
+    path.write_bytes(first)
+    sheet = openpyxl.load_workbook(path)["demo_table"]
+    assert [c.value for c in sheet[1]] == ["category", "pass_rate"]
+    assert [c.value for c in sheet[3]] == ["粮食加工品", 0.99]
+
+
+def test_embedded_font_covers_the_report_text(build):
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    html = report.render(build)
+    data = re.search(r'data:font/otf;base64,([^"]+)"', html).group(1)
+    cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+    assert all(ord(ch) in cmap for ch in "抽检合格率上升表图")

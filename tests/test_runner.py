@@ -40,3 +40,36 @@ def test_strip_volatile_removes_timings():
     out = runner.strip_volatile(nb)
     assert "papermill" not in out.metadata
     assert out.cells[0].metadata == {"tags": ["a"]}
+
+
+def _notebook(path, sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "amr-review", "display_name": "Python (amr-review)", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_failing_notebook_names_the_cell_keeps_the_previous_copy_and_the_partial_run(tmp_path):
+    target = tmp_path / "out" / "demo.ipynb"
+    failed = tmp_path / "out" / "demo.failed.ipynb"
+    runner.execute(_notebook(tmp_path / "good.ipynb", ["x = 1", "x + 1"]), target, None, failed, "demo")
+    good = target.read_bytes()
+    with pytest.raises(runner.RunError) as err:
+        runner.execute(_notebook(tmp_path / "bad.ipynb", ["x = 1", "1 / 0", "x"]), target, None, failed, "demo")
+    assert str(err.value).startswith("demo: cell 2 failed: ZeroDivisionError: division by zero (partial run kept in ")
+    assert target.read_bytes() == good
+    assert "ZeroDivisionError" in failed.read_text(encoding="utf-8")
+    assert not list(target.parent.glob(".*running*"))
+
+
+def test_executed_notebook_has_no_run_timings(tmp_path):
+    import json
+
+    target = runner.execute(_notebook(tmp_path / "nb.ipynb", ["1 + 1"]), tmp_path / "out.ipynb", None,
+                            tmp_path / "failed.ipynb", "nb")
+    nb = json.loads(target.read_text(encoding="utf-8"))
+    assert "papermill" not in nb["metadata"]
+    assert all("execution" not in c["metadata"] and "papermill" not in c["metadata"] for c in nb["cells"])
+    assert "".join(nb["cells"][0]["outputs"][0]["data"]["text/plain"]) == "2"

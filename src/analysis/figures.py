@@ -49,40 +49,36 @@ def _marker(colour: str, hollow: bool = False, marker: str = "o") -> dict:
             "markersize": 6}
 
 
-def patent_counts_figure(series: pd.DataFrame, trend: pd.DataFrame, baseline: list[int], target_year: int,
-                         patent_types: list[str], lang: str, title: str, coverage_from: int | None = None):
-    """Patents granted per year, one panel per type, with the baseline trend and the target's interval.
+def patent_counts_figure(series: pd.DataFrame, predictions: pd.DataFrame, baseline: list[int],
+                         target_year: int, patent_types: list[str], lang: str, title: str,
+                         coverage_from: int | None = None):
+    """Patents granted per year, one panel per type, with the baseline trend and its prediction band.
 
     ``series``: tidy patents rows (``patent_type``, ``year``, ``granted``, ``granted_qualifier``);
-    ``trend``: :func:`analysis.counts.loglinear_trend` per type. The fitted mean
-    mu(year) = expected * exp(slope * (year - target_year)) is drawn over the baseline years and dashed
-    on to the target year, where the shaded bar is the 95% prediction interval (the only year at which
-    ``loglinear_trend`` gives one). Baseline years grey, the target year red, other years faint;
-    rounded figures hollow; a dotted line before ``coverage_from``, the first year of a coverage change.
+    ``predictions``: :func:`analysis.counts.trend_predictions` per type, at the years from the first
+    baseline year to the target year. The fitted mean is solid over the baseline years and dashed on
+    to the target year; the shaded band is the prediction interval over the same years, so the target
+    count can be read against the band as the baseline counts can. Baseline years grey, the target
+    year red, other years faint; rounded figures hollow; a dotted line before ``coverage_from``, the
+    first year of a coverage change.
     """
     ncols = min(len(patent_types), 2)
     nrows = math.ceil(len(patent_types) / ncols)
     height = 3.0 * nrows + 0.7  # 0.7 inch for the legend below the panels
     fig, axes = plt.subplots(nrows, ncols, figsize=(max(4.6 * ncols, 7.0), height), sharex=True,
                              squeeze=False)
-    fits = trend.set_index("patent_type")
     years = sorted(series["year"].unique())
     for ax, patent_type in zip(axes.flat, patent_types):
+        fit = predictions[predictions["patent_type"].eq(patent_type)]
+        ax.fill_between(fit["year"], fit["pi_low"], fit["pi_high"], color=BASE_COLOUR, alpha=0.18, lw=0)
+        fitted, ahead = fit["year"].le(max(baseline)), fit["year"].ge(max(baseline))
+        ax.plot(fit.loc[fitted, "year"], fit.loc[fitted, "expected"], "-", color=BASE_COLOUR, lw=1.2)
+        ax.plot(fit.loc[ahead, "year"], fit.loc[ahead, "expected"], "--", color=BASE_COLOUR, lw=1.2)
         for _, row in series[series["patent_type"].eq(patent_type)].iterrows():
             colour = TARGET_COLOUR if row["year"] == target_year else BASE_COLOUR
             faint = row["year"] != target_year and row["year"] not in baseline
             ax.plot(row["year"], row["granted"], alpha=0.45 if faint else 1.0,
                     **_marker(colour, hollow=row["granted_qualifier"] != "exact"))
-        fit = fits.loc[patent_type]
-        if not math.isnan(fit["expected"]):
-            line_years = np.arange(min(baseline), target_year + 1)
-            mu = fit["expected"] * np.exp(fit["slope"] * (line_years - target_year))
-            fitted, ahead = line_years <= max(baseline), line_years >= max(baseline)
-            ax.plot(line_years[fitted], mu[fitted], "-", color=BASE_COLOUR, lw=1.2)
-            ax.plot(line_years[ahead], mu[ahead], "--", color=BASE_COLOUR, lw=1.2)
-        if not math.isnan(fit["pi_low"]):
-            ax.fill_between([target_year - 0.3, target_year + 0.3], fit["pi_low"], fit["pi_high"],
-                            color=TARGET_COLOUR, alpha=0.15, lw=0)
         if coverage_from is not None:
             ax.axvline(coverage_from - 0.5, color=BASE_COLOUR, ls=":", lw=1)
         ax.set_title(label(patent_type, lang), fontsize=10)
@@ -98,7 +94,7 @@ def patent_counts_figure(series: pd.DataFrame, trend: pd.DataFrame, baseline: li
     handles = [Line2D([], [], label=label("baseline", lang), **_marker(BASE_COLOUR)),
                Line2D([], [], label=label("target_year", lang), **_marker(TARGET_COLOUR)),
                Line2D([], [], color=BASE_COLOUR, lw=1.2, label=label("baseline_trend", lang)),
-               Patch(color=TARGET_COLOUR, alpha=0.15, label=label("prediction_interval", lang))]
+               Patch(color=BASE_COLOUR, alpha=0.18, label=label("prediction_interval", lang))]
     if series["granted_qualifier"].ne("exact").any():
         handles.append(Line2D([], [], label=label("rounded_count", lang), **_marker(BASE_COLOUR, hollow=True)))
     if coverage_from is not None:

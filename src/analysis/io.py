@@ -251,8 +251,9 @@ def read_cells(path: Path | str, sheet: str | None = None) -> tuple[pd.DataFrame
 
     Cells are as found: strings for CSV; Excel's own values for .xlsx (numbers, strings; percent-formatted
     numbers as ``"2.59%"``, dates as ISO strings); empty cells as ``""``. Headers are stripped and may
-    repeat; ``frame.attrs["header_row"]`` is the header's row number. Also returns how the file was read: the encoding (``"utf-8"``, ``"utf-8-sig"``,
-    ``"gb18030"``, with ``", tab-separated"`` for tab-separated files) or ``"xlsx"``.
+    repeat; ``frame.attrs["header_row"]`` is the header's row number. Also returns how the file was read:
+    the encoding (``"utf-8"``, ``"utf-8-sig"``, ``"gb18030"``, with ``", tab-separated"`` for
+    tab-separated files) or ``"xlsx"`` (``"xlsx sheet NAME"`` for a named sheet).
     """
     path = Path(path)
     where = display_path(path)

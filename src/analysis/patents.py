@@ -101,8 +101,13 @@ def load(processed_dir: Path | str = PROCESSED_DATA_DIR) -> pd.DataFrame:
 
 def select(frame: pd.DataFrame, region: str, basis: str, patent_types) -> pd.DataFrame:
     """Rows of the chosen types of one comparable series (same region and basis), by type and year."""
-    mask = frame["region"].eq(region) & frame["basis"].eq(basis) & frame["patent_type"].isin(patent_types)
-    return frame[mask].reset_index(drop=True)
+    return _of_types(frame[frame["region"].eq(region) & frame["basis"].eq(basis)], patent_types)
+
+
+def _of_types(series: pd.DataFrame, patent_types) -> pd.DataFrame:
+    """Rows of the given types in the order of ``patent_types``, so that per-type results follow it."""
+    return pd.concat([series[series["patent_type"].eq(t)] for t in dict.fromkeys(patent_types)],
+                     ignore_index=True)
 
 
 def check_params(frame: pd.DataFrame, region: str, basis: str, patent_types, target_year: int,
@@ -138,24 +143,18 @@ def overview(series: pd.DataFrame) -> pd.DataFrame:
     return wide[[m for m in MEASURES if m in wide.columns]].fillna("").reset_index().rename_axis(columns=None)
 
 
-def in_type_order(result: pd.DataFrame, patent_types) -> pd.DataFrame:
-    """Rows of a per-type result in the order of ``patent_types`` (:mod:`analysis.counts` sorts by name)."""
-    order = {t: i for i, t in enumerate(patent_types)}
-    return result.sort_values("patent_type", key=lambda col: col.map(order), kind="stable", ignore_index=True)
-
-
 def growth(series: pd.DataFrame, patent_types) -> pd.DataFrame:
     """:func:`analysis.counts.growth_table` per type, with the qualifiers of both counts compared.
 
     A growth rate from a rounded count (``granted_qualifier`` or ``previous_qualifier`` not exact) is
     only as precise as the rounding: 53.0万 is 529500 to 530500, about +/-0.1%.
     """
+    series = _of_types(series, patent_types)
     table = counts.growth_table(series, value="granted", by="patent_type")
     qualifiers = series[["patent_type", "year", "granted_qualifier"]].astype({"year": "int64"})
     previous = qualifiers.rename(columns={"year": "prev_year", "granted_qualifier": "previous_qualifier"})
-    table = (table.merge(qualifiers, on=["patent_type", "year"], how="left")
-             .merge(previous.astype({"prev_year": "Int64"}), on=["patent_type", "prev_year"], how="left"))
-    return in_type_order(table, patent_types)
+    return (table.merge(qualifiers, on=["patent_type", "year"], how="left")
+            .merge(previous.astype({"prev_year": "Int64"}), on=["patent_type", "prev_year"], how="left"))
 
 
 def exact_rate_ratios(series: pd.DataFrame, target_year: int, patent_types) -> pd.DataFrame:
@@ -164,23 +163,8 @@ def exact_rate_ratios(series: pd.DataFrame, target_year: int, patent_types) -> p
     A type whose count in either year is rounded or missing gets a row with no statistics and a
     ``note`` saying why: an exact Poisson test of a rounded figure would be meaningless.
     """
-    previous = target_year - 1
-    skipped = []
-    for patent_type in patent_types:
-        pair = series[series["patent_type"].eq(patent_type)].set_index("year")["granted_qualifier"]
-        problems = [f"{year} {pair.get(year, 'missing')}" for year in (target_year, previous)
-                    if pair.get(year) != "exact"]
-        if problems:
-            skipped.append({"patent_type": patent_type, "year": target_year, "previous_year": previous,
-                            "note": f"not tested: {', '.join(problems)}"})
-    untested = {row["patent_type"] for row in skipped}
-    frames = [pd.DataFrame(skipped)] if skipped else []
-    tested = set(patent_types) - untested
-    if tested:
-        pair_years = series[series["patent_type"].isin(tested) & series["year"].isin([target_year, previous])]
-        frames.insert(0, counts.rate_ratios(pair_years, target_year, value="granted", by="patent_type")
-                      .assign(note=""))
-    return in_type_order(pd.concat(frames, ignore_index=True), patent_types)
+    return counts.rate_ratios(_of_types(series, patent_types), target_year, value="granted",
+                              by="patent_type", untestable="note")
 
 
 def notes(series: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from jupyter_client import AsyncKernelManager
 from traitlets import default
 
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
-from analysis.io import write_text
+from analysis.io import display_path, write_text
 
 COMMON_KEYS = ("dataset", "lang", "target_year")
 CELL_TIMEOUT_S = 600
@@ -116,7 +116,7 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     except Exception as err:
         if running.exists():
             os.replace(running, failed)
-        raise RunError(f"{_failure_line(name, err)} (partial run kept in {failed.relative_to(PROJ_ROOT)})") from err
+        raise RunError(f"{_failure_line(name, err)} (partial run kept in {display_path(failed)})") from err
     nb = strip_volatile(nbformat.read(running, as_version=4))
     write_text(nbformat.writes(nb) + "\n", target)
     running.unlink()
