@@ -122,8 +122,20 @@ CASES = [
     ("duplicated column", "sampling.csv", table([r + ["全国"] for r in BASE], COLUMNS + ["地区"]).encode(),
      ["{raw}:1: column 'region' given 2 times (as 'region', '地区'); expected each column once"]),
     ("duplicated key", "sampling.csv", csv_bytes(BASE + [BASE[0]]),
-     [f"{{raw}}:{row}: duplicated key (region=全国, scope=all_levels, year=2021, period=Q3, category=all); "
-      "expected one row per region/scope/year/period/category" for row in (2, 5)]),
+     ["{raw}:5: same key (region=全国, scope=all_levels, year=2021, period=Q3, category=all) as row 2; "
+      "expected one row per region/scope/year/period/category"]),
+    ("keys repeated on later rows", "sampling.csv", csv_bytes(BASE + [BASE[0], BASE[1], BASE[0]]),
+     ["{raw}:5: same key (region=全国, scope=all_levels, year=2021, period=Q3, category=all) as row 2; "
+      "expected one row per region/scope/year/period/category",
+      "{raw}:6: same key (region=全国, scope=all_levels, year=2020, period=Q3, category=all) as row 3; "
+      "expected one row per region/scope/year/period/category",
+      "{raw}:7: same key (region=全国, scope=all_levels, year=2021, period=Q3, category=all) as row 2; "
+      "expected one row per region/scope/year/period/category"]),
+    ("key repeated after a row whose key cell is unreadable", "sampling.csv",
+     csv_bytes([changed(2, year="abc"), BASE[1], BASE[2], BASE[0], BASE[0]]),
+     ["{raw}:2: column 'year': not a year: 'abc'; expected a year such as 2021 or 2021年",
+      "{raw}:6: same key (region=全国, scope=all_levels, year=2021, period=Q3, category=all) as row 5; "
+      "expected one row per region/scope/year/period/category"]),
     ("negative count", "sampling.csv", csv_bytes(edit(3, unqualified="-5")),
      ["{raw}:3: column 'unqualified': negative count -5; expected a whole number >= 0"]),
     ("unqualified > batches", "sampling.csv", csv_bytes(edit(2, batches="800", unqualified="900")),
@@ -137,18 +149,18 @@ CASES = [
     ("not a year", "sampling.csv", csv_bytes(edit(2, year="FY2021")),
      ["{raw}:2: column 'year': not a year: 'FY2021'; expected a year such as 2021 or 2021年"]),
     ("bad period code", "sampling.csv", csv_bytes(edit(2, period="Q5")),
-     ["{raw}:2: column 'period': invalid value 'Q5'; expected a period: FY, H1, H2, Q1..Q4, Q1-Q3 or M01-M05"]),
+     ["{raw}:2: column 'period': unknown period 'Q5'; expected a period: FY, H1, H2, Q1..Q4, Q1-Q3 or M01-M05"]),
     ("unknown scope", "sampling.csv", csv_bytes(edit(2, scope="provincial")),
-     ["{raw}:2: column 'scope': invalid value 'provincial'; expected one of all_levels, national_organised, "
+     ["{raw}:2: column 'scope': unknown scope 'provincial'; expected one of all_levels, national_organised, "
       "region_reported"]),
     ("unknown level", "sampling.csv", csv_bytes(edit(2, level="town")),
-     ["{raw}:2: column 'level': invalid value 'town'; expected one of national, province, city, county, "
+     ["{raw}:2: column 'level': unknown level 'town'; expected one of national, province, city, county, "
       "district"]),
     ("non-URL source", "sampling.csv", csv_bytes(edit(2, source_url="SAMR 通告2022年第15号")),
-     ["{raw}:2: column 'source_url': invalid value 'SAMR 通告2022年第15号'; expected a source URL starting with "
+     ["{raw}:2: column 'source_url': not a URL: 'SAMR 通告2022年第15号'; expected a source URL starting with "
       "http:// or https://"]),
     ("URL without scheme", "sampling.csv", csv_bytes(edit(3, source_url="www.samr.gov.cn/x")),
-     ["{raw}:3: column 'source_url': invalid value 'www.samr.gov.cn/x'; expected a source URL starting with "
+     ["{raw}:3: column 'source_url': not a URL: 'www.samr.gov.cn/x'; expected a source URL starting with "
       "http:// or https://"]),
     ("fractional count", "sampling.csv", csv_bytes(edit(2, batches="2459894.5")),
      ["{raw}:2: column 'batches': not a whole number: 2459894.5; expected a whole number >= 0"]),
@@ -206,16 +218,14 @@ CASES = [
     ("several problems", "sampling.csv",
      csv_bytes([BASE[0], changed(3, year="2099", batches="1,2"),
                 changed(4, level="乡镇", scope="全部", batches="6380000", unqualified="7000000"), BASE[0]]),
-     ["{raw}:2: duplicated key (region=全国, scope=all_levels, year=2021, period=Q3, category=all); "
-      "expected one row per region/scope/year/period/category",
-      "{raw}:3: column 'year': 2099 is in the future; expected a year from 1949 to " + str(THIS_YEAR),
+     ["{raw}:3: column 'year': 2099 is in the future; expected a year from 1949 to " + str(THIS_YEAR),
       f"{{raw}}:3: column 'batches': not a number: '1,2'; {COUNT_EXAMPLE}",
-      "{raw}:4: column 'level': invalid value '乡镇'; expected one of national, province, city, county, district",
-      "{raw}:4: column 'scope': invalid value '全部'; expected one of all_levels, national_organised, "
+      "{raw}:4: column 'level': unknown level '乡镇'; expected one of national, province, city, county, district",
+      "{raw}:4: column 'scope': unknown scope '全部'; expected one of all_levels, national_organised, "
       "region_reported",
       "{raw}:4: column 'unqualified': unqualified 7000000 is greater than batches 6380000; expected "
       "unqualified <= batches",
-      "{raw}:5: duplicated key (region=全国, scope=all_levels, year=2021, period=Q3, category=all); "
+      "{raw}:5: same key (region=全国, scope=all_levels, year=2021, period=Q3, category=all) as row 2; "
       "expected one row per region/scope/year/period/category"]),
     ("problems named by Chinese header", "sampling.csv",
      table(edit(2, batches="1.2万", unqualified="13000"),

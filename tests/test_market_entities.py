@@ -7,7 +7,7 @@ The small district files below are illustrative numbers written by the tests, no
 import pandas as pd
 import pytest
 
-from analysis import figures, findings, market_entities, setup
+from analysis import datasets, figures, findings, market_entities, setup
 from analysis.config import RAW_DATA_DIR
 from analysis.io import DataError
 from analysis.parameters import ParameterError
@@ -111,10 +111,10 @@ def test_processing_is_deterministic_and_load_returns_what_tidy_wrote(tmp_path):
      "{raw}:3: column 'enterprises': enterprises 120000 is greater than all_entities 110000; "
      "expected enterprises <= all_entities"),
     ("甲区,district,2020,year-end,stock,SAMR,1,1,1,,https://a.example/2021,",
-     "\n".join(f"{{raw}}:{row}: duplicated key (region=甲区, year=2020, period=year-end, measure=stock, "
-               "basis=SAMR); expected one row per region/year/period/measure/basis" for row in (2, 3))),
+     "{raw}:3: same key (region=甲区, year=2020, period=year-end, measure=stock, basis=SAMR) as row 2; "
+     "expected one row per region/year/period/measure/basis"),
     ("甲区,district,2021,year-end,stock,official,110000,44000,66000,,https://a.example/2021,",
-     "{raw}:3: column 'basis': invalid value 'official'; expected one of SAMR, NON-SAMR"),
+     "{raw}:3: column 'basis': unknown basis 'official'; expected one of SAMR, NON-SAMR"),
 ])
 def test_bad_row_is_one_line_naming_file_row_column_and_keeps_previous_output(tmp_path, bad_row, message):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
@@ -124,6 +124,35 @@ def test_bad_row_is_one_line_naming_file_row_column_and_keeps_previous_output(tm
         market_entities.process(raw, processed)
     assert str(err.value) == message.format(raw=f"{tmp_path}/raw/market_entities.csv")
     assert (processed / "market_entities.csv").read_bytes() == good
+
+
+def test_validate_checks_that_the_period_fits_the_measure_with_the_other_rules(tmp_path):
+    """The stock/flow period rule is a check of SCHEMA: ``validate`` reports it among the other problems."""
+    rows = [INCONSISTENT[0].replace("year-end", "FY"), INCONSISTENT[1].replace("SAMR", "official"),
+            INCONSISTENT[2].replace(",FY,", ",end-Jun,"), *INCONSISTENT[3:]]
+    raw = _write(tmp_path / "raw", rows) / "market_entities.csv"
+    with pytest.raises(DataError) as err:
+        datasets.validate_file(raw)
+    assert str(err.value).splitlines() == [
+        f"{raw}:2: column 'period': period 'FY' does not fit measure 'stock'; expected a point date for a stock: "
+        "year-end, end-Jun, at-12-13",
+        f"{raw}:3: column 'basis': unknown basis 'official'; expected one of SAMR, NON-SAMR",
+        f"{raw}:4: column 'period': period 'end-Jun' does not fit measure 'new'; expected a span for new: FY, H1, "
+        "Q1, M01-M09"]
+    assert datasets.validate_file(_write(tmp_path / "good", INCONSISTENT) / "market_entities.csv") == "utf-8"
+
+
+def test_read_keeps_each_figure_as_written_with_its_bounds(tmp_path):
+    row = market_entities.read(_write(tmp_path, INCONSISTENT))[0].set_index("source_row")
+    details = ["all_entities", "all_entities_qualifier", "all_entities_lower", "all_entities_upper",
+               "all_entities_text"]
+    # 乙区 2021 stock 11.2万: rounded to 0.1万, so 11.15万..11.25万
+    assert row.loc[7, details].tolist() == [112000, "rounded", 111500, 112500, "11.2万"]
+    # 乙区 2021 deregistered 约0.75万: approximate, no bounds
+    assert row.loc[9, details].isna().tolist() == [False, False, True, True, False]
+    assert row.loc[9, ["all_entities_qualifier", "all_entities_text"]].tolist() == ["approximate", "约0.75万"]
+    # 甲区 2021 deregistered: individual not published, so no value, qualifier, bounds or text
+    assert row.loc[5, [d.replace("all_entities", "individual") for d in details]].isna().all()
 
 
 # ---------------------------------------------------------------------------------------------

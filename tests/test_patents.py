@@ -74,7 +74,9 @@ def test_processing_is_deterministic(tmp_path):
     ("福建省,province,2021,FY,all,-12561,105267,35986,153814,,https://a.example/fj,",
      "column 'invention': negative count -12561; expected a whole number >= 0"),
     ("福建省,province,2021,H1,all,12561,105267,35986,153814,,https://a.example/fj,",
-     "column 'period': invalid value 'H1'; expected one of FY"),
+     "column 'period': unknown period 'H1'; expected one of FY"),
+    ("福建省,province,2021,FY,official,12561,105267,35986,153814,,https://a.example/fj,",
+     "column 'basis': unknown basis 'official'; expected one of all, domestic, first_patentee_non_official"),
 ])
 def test_bad_row_names_file_row_and_column_and_keeps_previous_output(tmp_path, bad_row, message):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
@@ -87,18 +89,27 @@ def test_bad_row_names_file_row_and_column_and_keeps_previous_output(tmp_path, b
     assert (raw / "patents.csv").read_bytes() == before
 
 
+def test_the_processed_table_keeps_its_columns_not_the_details_of_reading(tmp_path):
+    raw, _ = patents.read(_write(tmp_path / "raw", ROWS))
+    assert raw.loc[3, ["invention_lower", "invention_upper", "invention_text"]].tolist() == [529500, 530500,
+                                                                                              "53.0万"]
+    header = patents.process(tmp_path / "raw", tmp_path / "p").read_text(encoding="utf-8").splitlines()[0]
+    assert header == ("region,level,basis,year,period,patent_type,granted,granted_qualifier,total_computed,"
+                      "source_url,note")
+
+
 def test_sum_is_not_checked_against_rounded_parts(tmp_path):
     # 53.0万 + 237.7万 + 73.2万 = 364.0万, not the (made-up) rounded total 343.9万: rounded figures are not checked.
     table = patents.tidy(patents.read(_write(tmp_path, ROWS[3:4]))[0])
     assert table.loc[table.patent_type == "total", "granted"].item() == 3439000
 
 
-def test_duplicated_key_is_one_line_per_row(tmp_path):
+def test_duplicated_key_is_one_line_on_the_later_row_naming_the_first(tmp_path):
     with pytest.raises(DataError) as err:
         patents.read(_write(tmp_path, [FUJIAN_2021, FUJIAN_2021]))
     assert str(err.value).splitlines() == [
-        f"{tmp_path}/patents.csv:{row}: duplicated key (region=福建省, basis=all, year=2021, period=FY); "
-        "expected one row per region/basis/year/period" for row in (2, 3)]
+        f"{tmp_path}/patents.csv:3: same key (region=福建省, basis=all, year=2021, period=FY) as row 2; "
+        "expected one row per region/basis/year/period"]
 
 
 def test_shipped_raw_table_is_valid_and_unchanged_by_processing():
@@ -212,10 +223,32 @@ def test_findings_state_the_comparison_and_its_limits(table):
     assert lines[0].startswith("Invention, China 2021: 695,946 granted, +31.3% on 2020 (a rounded 2020 figure), "
                                "against a 2019-2020 mean of +17.0%; the baseline trend expected ")
     assert lines[0].endswith("with 2 baseline years there is no dispersion and no prediction interval.")
-    assert lines[1] == "No exact test for Invention: a rounded or missing count in 2020 or 2021."
+    assert lines[1] == "No exact test for Invention: a rounded 2020 count."  # note: "not tested: 2020 rounded"
     zh = findings.patents(series, growth, ratios, trend, 2021, "全国", "zh", coverage_from=2017)
     assert zh[0].startswith("全国2021年发明专利授权695,946件，比上年+31.3%（上年为约数）")
     assert zh[-1].startswith("来源注明自2017年起统计口径有调整")
+
+
+def test_untested_types_are_worded_from_the_reasons_in_their_note():
+    series = pd.DataFrame({
+        "patent_type": ["invention"] * 2 + ["trademarks"] * 2 + ["design"] * 2 + ["total"] + ["utility_model"] * 2,
+        "year": [2020, 2021] * 3 + [2021, 2020, 2021],
+        "granted": [530000, 695946, 5761000, 7739000, 0, 0, 4600000, 500, 900],
+        "granted_qualifier": ["rounded", "exact", "rounded", "exact", "exact", "exact", "rounded", "lower_bound",
+                              "approximate"]})
+    ratios = counts.rate_ratios(series, 2021, value="granted", by="patent_type", untestable="note")
+    assert ratios["note"].tolist() == ["not tested: 2020 rounded", "not tested: 2020 rounded",
+                                       "not tested: both counts are 0", "not tested: 2021 rounded, 2020 missing",
+                                       "not tested: 2021 approximate, 2020 lower_bound"]
+    no_trend = pd.DataFrame({"dispersion": [float("nan")]})
+    assert findings._rate_ratio_lines(ratios, no_trend, 2021, "en") == [
+        "No exact test for Invention, Trademarks registered: a rounded 2020 count.",  # one line per distinct note
+        "No exact test for Design: both counts are 0, so the rate ratio is undefined.",
+        "No exact test for All patents: a rounded 2021 count and no 2020 count.",
+        "No exact test for Utility model: an approximate 2021 count and only a lower bound for 2020."]
+    assert findings._rate_ratio_lines(ratios, no_trend, 2021, "zh") == [
+        "发明专利、注册商标：2020年为约数，未做精确检验。", "外观设计：两年均为0，率比无定义，未做精确检验。",
+        "专利合计：2021年为约数，缺2020年数据，未做精确检验。", "实用新型：2021年为约数，2020年仅为下限，未做精确检验。"]
 
 
 def test_figures_draw_every_type_with_gaps_and_short_baselines(table, tmp_path):

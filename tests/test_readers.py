@@ -7,7 +7,7 @@ import pytest
 
 from analysis import datasets, sampling
 from analysis.config import RAW_DATA_DIR
-from analysis.io import read_cells, read_table
+from analysis.io import DataError, raw_file, read_cells, read_table
 from analysis.schema import canonical_column, load_table
 
 
@@ -83,9 +83,18 @@ def test_chinese_headers_and_values_load_to_the_english_table(tmp_path, encoding
     # The values are the same; the qualifier keeps how 1.54亿 and 638万余 were written.
     assert chinese["batches_qualifier"].tolist() == ["rounded", "exact", "exact"]
     assert chinese["unqualified_qualifier"].tolist() == ["lower_bound", "exact", "exact"]
-    qualifiers = ["batches_qualifier", "unqualified_qualifier"]
-    pd.testing.assert_frame_equal(chinese.drop(columns=qualifiers), english.drop(columns=qualifiers))
-    pd.testing.assert_frame_equal(chinese.iloc[1:], english.iloc[1:])
+    # ... the interval the writing allows (1.54亿: 1.535亿..1.545亿; 638万余: at least 638万) and the text.
+    assert chinese.loc[0, ["batches_lower", "batches_upper", "batches_text"]].tolist() == [153500000, 154500000,
+                                                                                          "1.54亿"]
+    assert chinese.loc[0, ["unqualified_lower", "unqualified_text"]].tolist() == [6380000, "６３８万余"]
+    assert pd.isna(chinese.loc[0, "unqualified_upper"])
+    assert english.loc[1, ["batches_lower", "batches_upper", "batches_text"]].tolist() == [6954438, 6954438,
+                                                                                          "6954438"]
+    texts = ["batches_text", "unqualified_text"]
+    written = [f"{c}_{d}" for c in ("batches", "unqualified") for d in ("qualifier", "lower", "upper")] + texts
+    pd.testing.assert_frame_equal(chinese.drop(columns=written), english.drop(columns=written))
+    # exact figures in Chinese numerals or full-width digits: the same but for the text as written
+    pd.testing.assert_frame_equal(chinese.iloc[1:].drop(columns=texts), english.iloc[1:].drop(columns=texts))
 
 
 @pytest.mark.parametrize("header, name", [
@@ -154,3 +163,24 @@ def test_a_chinese_value_alias_applies_only_where_its_meaning_is_allowed(tmp_pat
     (tmp_path / "t.csv").write_text("\n".join([lines[0], row]) + "\n", encoding="utf-8")
     parsed, _ = load_table(tmp_path / "t.csv", sampling.SCHEMA)
     assert parsed[["period", "category"]].iloc[0].tolist() == ["FY", "全年"]
+
+
+@pytest.mark.parametrize("name", ["sampling.csv", "sampling"])
+def test_raw_file_is_the_csv_or_the_workbook_of_the_table(tmp_path, name):
+    (tmp_path / "sampling.xlsx").write_bytes(b"")
+    (tmp_path / "patents.csv").write_bytes(b"")
+    assert raw_file(tmp_path, name) == tmp_path / "sampling.xlsx"
+    assert raw_file(tmp_path, "patents.csv") == tmp_path / "patents.csv"
+
+
+def test_raw_file_refuses_two_copies_of_a_table_and_names_a_missing_one(tmp_path):
+    (tmp_path / "sampling.csv").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "sampling.xlsx").write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        sampling.read(tmp_path)  # which copy is current cannot be told: no silent choice
+    assert str(err.value) == (f"{tmp_path}: both sampling.csv and sampling.xlsx are here; expected one raw file per "
+                              "table (move the copy that is not current out of the folder)")
+    with pytest.raises(DataError) as err:
+        raw_file(tmp_path, "patents.csv")
+    assert str(err.value) == (f"{tmp_path}: no patents.csv or patents.xlsx here; expected the raw patents table as "
+                              "CSV or .xlsx workbook")

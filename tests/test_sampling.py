@@ -1,6 +1,4 @@
 """The sampling dataset step: raw -> validated, tidy processed table; bad rows stop it and lose nothing."""
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -42,6 +40,15 @@ def test_processing_is_deterministic(tmp_path):
     first = sampling.process(raw, tmp_path / "a").read_bytes()
     second = sampling.process(raw, tmp_path / "b").read_bytes()
     assert first == second
+
+
+def test_the_processed_table_keeps_its_columns_not_the_details_of_reading(tmp_path):
+    raw, _ = sampling.read(_write(tmp_path / "raw", ROWS))
+    assert raw.loc[2, ["batches_lower", "batches_text"]].tolist() == [6380000, "638万余"]  # 638万余: at least
+    header = sampling.process(tmp_path / "raw", tmp_path / "p").read_text(encoding="utf-8").splitlines()[0]
+    assert header == ("region,level,scope,year,period,category,batches,batches_qualifier,unqualified,"
+                      "unqualified_qualifier,qualified,countable,pass_rate,unqualified_rate_pct,"
+                      "published_pass_rate_pct,source_url,note")
 
 
 def test_bad_row_names_file_row_and_column_and_keeps_previous_output(tmp_path):

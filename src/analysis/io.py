@@ -11,8 +11,10 @@ The encoding is found by strict decoding, UTF-8 first, then GB18030 (a superset 
 GBK file is practically never valid UTF-8, so the first encoding that decodes every byte is the right one.
 A file that is UTF-8 except for a few damaged bytes is an error rather than a GB18030 misreading.
 
-Raw files are only ever read. Every output (processed table, figure, report) is written to a temporary
-file in the destination folder and renamed into place, so a failed run leaves the previous good output.
+A dataset step finds its raw table in a folder with :func:`raw_file`: the CSV or the .xlsx workbook of
+that name, never both. Raw files are only ever read. Every output (processed table, figure, report) is
+written to a temporary file in the destination folder and renamed into place, so a failed run leaves the
+previous good output.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ from analysis.config import PROJ_ROOT
 ENCODINGS = ("utf-8-sig", "gb18030")
 CSV_SUFFIXES = (".csv",)
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: The forms of a dataset step's raw table (see :func:`raw_file`).
+RAW_SUFFIXES = (".csv", ".xlsx")
 TEXT_ENCODINGS = "UTF-8 (with or without BOM), GBK or GB18030 text"
 #: Leading bytes of files that are not text: (bytes, what the file is, what to do).
 BINARY_SIGNATURES = (
@@ -270,6 +274,26 @@ def read_cells(path: Path | str, sheet: str | None = None) -> tuple[pd.DataFrame
         raise _fail(where, None, f"unsupported file type {path.suffix!r}", "a .csv or .xlsx file")
     records, how, cut_short = _csv_records(path, where)
     return _table(records, where, cut_short), how
+
+
+def raw_file(raw_dir: Path | str, name: str) -> Path:
+    """The raw table ``name`` (``sampling.csv`` or ``sampling``) in ``raw_dir``: its CSV or its .xlsx workbook.
+
+    Exactly one of ``<stem>.csv`` and ``<stem>.xlsx`` must be there. Both is a :class:`DataError`, not a
+    silent choice: a workbook saved next to an older CSV export (or the reverse) would otherwise be
+    ignored, and which copy is current cannot be told from the files. Neither is a :class:`DataError`
+    naming both names.
+    """
+    folder, stem = Path(raw_dir), Path(name).stem
+    names = [f"{stem}{suffix}" for suffix in RAW_SUFFIXES]
+    found = [folder / n for n in names if (folder / n).is_file()]
+    if len(found) > 1:
+        raise _fail(display_path(folder), None, f"both {' and '.join(names)} are here",
+                    "one raw file per table (move the copy that is not current out of the folder)")
+    if not found:
+        raise _fail(display_path(folder), None, f"no {' or '.join(names)} here",
+                    f"the raw {stem} table as CSV or .xlsx workbook")
+    return found[0]
 
 
 def read_table(path: Path | str, sheet: str | None = None) -> tuple[pd.DataFrame, str]:

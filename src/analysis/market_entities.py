@@ -23,10 +23,9 @@ import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.counts import growth_table, loglinear_trend
-from analysis.io import DataError, Problem, display_path, read_table, write_csv
-from analysis.numbers import parse_number
+from analysis.io import Problem, raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
-from analysis.schema import Field, TableSchema, canonical_column, load_table
+from analysis.schema import Field, TableSchema, load_table
 
 RAW_FILE = "market_entities.csv"
 PROCESSED_FILE = "market_entities.csv"
@@ -42,6 +41,24 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _MM, _DD = r"(?:0[1-9]|1[0-2])", r"(?:0[1-9]|[12][0-9]|3[01])"
 STOCK_PERIOD_PATTERN = rf"year-end|(?:end-|early-|mid-)?{_MONTH}|at-{_MM}-{_DD}"
 FLOW_PERIOD_PATTERN = rf"FY|H[12]|Q[1-4]|M{_MM}(?:-M{_MM})?|{_MM}-{_DD}\.\.{_MM}-{_DD}"
+
+
+def _period_problems(parsed: pd.DataFrame, where: str) -> list[Problem]:
+    """A stock needs a point date (year-end, end-Jun ...), a flow a span (FY, H1, M01-M09 ...).
+
+    A :data:`analysis.schema.TableCheck` of :data:`SCHEMA`, so ``python -m analysis validate`` checks it too.
+    """
+    problems = []
+    for _, row in parsed.iterrows():
+        stock = row["measure"] == "stock"
+        pattern = STOCK_PERIOD_PATTERN if stock else FLOW_PERIOD_PATTERN
+        if not re.fullmatch(f"(?:{pattern})", row["period"]):
+            expected = ("a point date for a stock: year-end, end-Jun, at-12-13" if stock
+                        else f"a span for {row['measure']}: FY, H1, Q1, M01-M09")
+            problems.append(Problem(where, int(row["source_row"]), "period",
+                                    f"period {row['period']!r} does not fit measure {row['measure']!r}", expected))
+    return problems
+
 
 SCHEMA = TableSchema(
     name="market_entities",
@@ -63,6 +80,7 @@ SCHEMA = TableSchema(
     key=("region", "year", "period", "measure", "basis"),
     not_greater=(("enterprises", "all_entities"), ("individual", "all_entities"),
                  ("cooperatives", "all_entities")),
+    checks=(_period_problems,),
 )
 
 
@@ -70,40 +88,13 @@ SCHEMA = TableSchema(
 # Dataset step: read, tidy, process, load
 # ----------------------------------------------------------------------------------------------
 
-def _raw_path(raw_dir: Path) -> Path:
-    for suffix in (".csv", ".xlsx"):
-        path = raw_dir / Path(RAW_FILE).with_suffix(suffix)
-        if path.exists():
-            return path
-    return raw_dir / RAW_FILE
-
-
-def _period_problems(parsed: pd.DataFrame, where: str) -> list[Problem]:
-    """A stock needs a point date (year-end, end-Jun ...), a flow a span (FY, H1, M01-M09 ...)."""
-    problems = []
-    for _, row in parsed.iterrows():
-        stock = row["measure"] == "stock"
-        pattern = STOCK_PERIOD_PATTERN if stock else FLOW_PERIOD_PATTERN
-        if not re.fullmatch(f"(?:{pattern})", row["period"]):
-            expected = ("a point date for a stock: year-end, end-Jun, at-12-13" if stock
-                        else f"a span for {row['measure']}: FY, H1, Q1, M01-M09")
-            problems.append(Problem(where, int(row["source_row"]), "period",
-                                    f"period {row['period']!r} does not fit measure {row['measure']!r}", expected))
-    return problems
-
-
 def read(raw_dir: Path | str = RAW_DATA_DIR, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read and validate the raw table; each count column gets ``<type>_text``, the figure as written."""
-    path = _raw_path(Path(raw_dir))
-    parsed, how = load_table(path, SCHEMA, sheet=sheet)
-    problems = _period_problems(parsed, display_path(path))
-    if problems:
-        raise DataError(problems)
-    cells, _ = read_table(path, sheet=sheet)
-    cells = cells.rename(columns=canonical_column).reset_index(drop=True)
-    for name in ENTITY_TYPES:
-        parsed[f"{name}_text"] = [parse_number(c).text for c in cells[name]]
-    return parsed, how
+    """Read and validate the raw table: ``market_entities.csv`` (any supported encoding) or ``.xlsx``.
+
+    Each count column ``<type>`` comes with ``<type>_qualifier``, ``<type>_lower``/``<type>_upper`` and
+    ``<type>_text`` (the figure as written), see :data:`analysis.schema.COUNT_DETAILS`.
+    """
+    return load_table(raw_file(raw_dir, RAW_FILE), SCHEMA, sheet=sheet)
 
 
 def tidy(raw: pd.DataFrame) -> pd.DataFrame:
@@ -116,14 +107,13 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     ids = ["region", "level", "year", "period", "measure", "basis"]
     parts = []
     for name in ENTITY_TYPES:
-        parsed = [parse_number(text) for text in raw[f"{name}_text"]]
         part = raw[ids].copy()
         part["entity_type"] = name
         part["value"] = raw[name].astype("Int64")
         part["qualifier"] = raw[f"{name}_qualifier"].fillna("missing")
-        part["lower"] = pd.array([p.lower for p in parsed], dtype="Float64")
-        part["upper"] = pd.array([p.upper for p in parsed], dtype="Float64")
-        part["published"] = raw[f"{name}_text"].replace("", None)
+        part["lower"] = raw[f"{name}_lower"]
+        part["upper"] = raw[f"{name}_upper"]
+        part["published"] = raw[f"{name}_text"]
         part["source_url"] = raw["source_url"]
         part["note"] = raw["note"]
         parts.append(part)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import counts
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.io import write_csv
+from analysis.io import raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
 from analysis.schema import Field, TableSchema, load_table
 
@@ -49,16 +49,8 @@ SCHEMA = TableSchema(
 
 
 def read(raw_dir: Path | str = RAW_DATA_DIR, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read and validate the raw patents table (CSV in any supported encoding, or .xlsx)."""
-    return load_table(_raw_path(Path(raw_dir)), SCHEMA, sheet=sheet)
-
-
-def _raw_path(raw_dir: Path) -> Path:
-    for suffix in (".csv", ".xlsx"):
-        path = raw_dir / Path(RAW_FILE).with_suffix(suffix)
-        if path.exists():
-            return path
-    return raw_dir / RAW_FILE
+    """Read and validate the raw patents table: ``patents.csv`` (any supported encoding) or ``patents.xlsx``."""
+    return load_table(raw_file(raw_dir, RAW_FILE), SCHEMA, sheet=sheet)
 
 
 def tidy(raw: pd.DataFrame) -> pd.DataFrame:

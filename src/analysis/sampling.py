@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.io import write_csv
+from analysis.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
 from analysis.schema import Field, TableSchema, load_table
 
@@ -41,16 +41,8 @@ SCHEMA = TableSchema(
 
 
 def read(raw_dir: Path | str = RAW_DATA_DIR, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read and validate the raw sampling table (CSV in any supported encoding, or .xlsx)."""
-    return load_table(_raw_path(Path(raw_dir)), SCHEMA, sheet=sheet)
-
-
-def _raw_path(raw_dir: Path) -> Path:
-    for suffix in (".csv", ".xlsx"):
-        path = raw_dir / Path(RAW_FILE).with_suffix(suffix)
-        if path.exists():
-            return path
-    return raw_dir / RAW_FILE
+    """Read and validate the raw sampling table: ``sampling.csv`` (any supported encoding) or ``sampling.xlsx``."""
+    return load_table(raw_file(raw_dir, RAW_FILE), SCHEMA, sheet=sheet)
 
 
 def tidy(raw: pd.DataFrame) -> pd.DataFrame:

@@ -5,9 +5,11 @@ Loading runs in two stages:
 
 1. *parse*: column names are mapped from Chinese or English (:data:`COLUMN_ALIASES`); each cell is
    parsed as written in Chinese reports (``1.54亿``, ``638万余``, ``2021年``, ``福建``) by
-   :mod:`analysis.numbers`, which no validation library does; counts keep a ``<name>_qualifier``
-   column (exact, rounded, lower_bound, approximate). A cell that cannot be parsed is a problem and
-   becomes empty for the next stage.
+   :mod:`analysis.numbers`, which no validation library does. A count keeps, beside its value, how
+   it was written (see :data:`COUNT_DETAILS`): ``<name>_qualifier`` (exact, rounded, lower_bound,
+   approximate ...), ``<name>_lower``/``<name>_upper`` (the interval the writing allows: 1.54亿 is
+   1.535亿..1.545亿, 638万余 has no upper bound) and ``<name>_text`` (the figure as written). A cell that
+   cannot be parsed is a problem and becomes empty for the next stage.
 2. *validate*: a pandera ``DataFrameSchema`` generated from the same fields checks ranges, allowed
    values, key uniqueness and cross-column rules on the parsed values (the PUDL pattern); its failure
    cases are rewritten as sentences (pandera's own messages name checks, not values).
@@ -29,7 +31,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
-from analysis.numbers import NumberFormatError, fold_width, normalise_region, parse_number, parse_year
+from analysis.numbers import (NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
+                              parse_year)
 
 #: Column names accepted for each canonical column (Chinese headers exported by government systems).
 COLUMN_ALIASES: dict[str, str] = {
@@ -82,6 +85,9 @@ EXAMPLES = {
     "text": "a value",
 }
 URL_PATTERN = r"https?://\S+"
+#: The columns ``<name>_<detail>`` a count field adds beside its value: these attributes of its
+#: :class:`~analysis.numbers.ParsedNumber`. An empty cell (not published) leaves all of them empty.
+COUNT_DETAILS = ("qualifier", "lower", "upper", "text")
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ def _number(cell, field: Field):
     return parsed
 
 
-def _parse_count(cell, field: Field) -> tuple[int, str]:
+def _parse_count(cell, field: Field) -> tuple[int, ParsedNumber]:
     parsed = _number(cell, field)
     if parsed.unit:
         raise _CellError(f"{parsed.text!r} has the unit {parsed.unit!r}",
@@ -191,7 +197,7 @@ def _parse_count(cell, field: Field) -> tuple[int, str]:
         raise _CellError(f"negative count {_show(parsed.value)}", "a whole number >= 0")
     if parsed.value != int(parsed.value):
         raise _CellError(f"not a whole number: {_show(parsed.value)}", "a whole number >= 0")
-    return int(parsed.value), parsed.qualifier
+    return int(parsed.value), parsed
 
 
 def _parse_percent(cell, field: Field) -> float:
@@ -212,7 +218,10 @@ def _parse_text(cell, field: Field) -> str:
 
 
 def _parse_cell(field: Field, cell):
-    """Parse one non-empty cell; returns ``(value, qualifier)``; raises :class:`_CellError`."""
+    """Parse one non-empty cell; returns ``(value, parsed number)`` (the latter for counts only).
+
+    Raises :class:`_CellError`.
+    """
     text = str(cell).strip()
     if text.upper() in EXCEL_ERRORS:
         raise _CellError(f"spreadsheet formula error {text}", "a value (correct the formula or paste values)")
@@ -229,14 +238,17 @@ def _parse_cell(field: Field, cell):
 
 
 def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse every present column; unparsable cells become empty and give a problem each."""
+    """Parse every present column; unparsable cells become empty and give a problem each.
+
+    A count field also gets the columns of :data:`COUNT_DETAILS`.
+    """
     problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
     for field in schema.fields:
-        values, qualifiers = [], []
+        values, numbers = [], []
         cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
         for row, cell in cells.items():
-            value = qualifier = None
+            value = number = None
             if _is_missing(cell):
                 if not field.nullable:
                     text = str(cell).strip()
@@ -244,11 +256,11 @@ def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.Dat
                                             f"no value: {text!r}" if text else "empty cell", _expected(field)))
             else:
                 try:
-                    value, qualifier = _parse_cell(field, cell)
+                    value, number = _parse_cell(field, cell)
                 except _CellError as err:
                     problems.append(Problem(where, int(row), field.name, str(err), err.expected))
             values.append(value)
-            qualifiers.append(qualifier)
+            numbers.append(number)
         if field.kind in ("count", "year"):
             out[field.name] = pd.array(values, dtype="Int64")
         elif field.kind == "percent":
@@ -256,7 +268,10 @@ def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.Dat
         else:
             out[field.name] = pd.Series(values, index=frame.index, dtype=object)
         if field.kind == "count":
-            out[f"{field.name}_qualifier"] = pd.Series(qualifiers, index=frame.index, dtype=object)
+            for detail in COUNT_DETAILS:
+                column = [getattr(n, detail) if n is not None else None for n in numbers]
+                dtype = "Float64" if detail in ("lower", "upper") else object
+                out[f"{field.name}_{detail}"] = pd.Series(column, index=frame.index, dtype=dtype)
     return out, problems
 
 
@@ -285,13 +300,15 @@ def _column_checks(field: Field) -> list[pa.Check]:
     return []
 
 
-def _describe(check: str, value) -> str:
-    """What is wrong with a value that failed a column check (see :func:`_column_checks`)."""
+def _describe(check: str, column: str, value) -> str:
+    """What is wrong with a value of ``column`` that failed a column check (see :func:`_column_checks`)."""
     if check == "percent":
         return f"negative percentage {_show(value)}" if value < 0 else f"percentage {_show(value)} is over 100"
     if check == "year":
         return f"{_show(value)} is in the future" if value > _last_year() else f"{_show(value)} is before {FIRST_YEAR}"
-    return f"invalid value {_show(value)}"
+    if check == "url":
+        return f"not a URL: {_show(value)}"
+    return f"unknown {column} {_show(value)}"  # enum, pattern
 
 
 def _certainly_greater(frame: pd.DataFrame, a: str, b: str) -> pd.Series:
@@ -320,15 +337,18 @@ def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
                  | df[t].eq(df[list(p)].sum(axis=1)), name=f"{t}=sum", error=_sum_rule(t, p))
         for t, p in schema.sums
     ]
-    return pa.DataFrameSchema(columns, checks=wide, unique=list(schema.key), report_duplicates="all")
+    return pa.DataFrameSchema(columns, checks=wide, unique=list(schema.key), report_duplicates="exclude_first")
 
 
 def _duplicate(parsed: pd.DataFrame, schema: TableSchema, where: str, row: int) -> Problem | None:
+    """A row whose key an earlier row has: one problem on this row, naming the first row with that key."""
     values = parsed.loc[row, list(schema.key)]
     if values.isna().any():  # a key cell that could not be parsed is reported already
         return None
+    same = parsed[list(schema.key)].eq(values).fillna(False).all(axis=1)  # an unparsed (NA) key cell differs
+    first = parsed.index[same].min()
     key = ", ".join(f"{c}={v}" for c, v in values.items())
-    return Problem(where, row, None, f"duplicated key ({key})", f"one row per {'/'.join(schema.key)}")
+    return Problem(where, row, None, f"same key ({key}) as row {first}", f"one row per {'/'.join(schema.key)}")
 
 
 def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
@@ -345,7 +365,7 @@ def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> 
     for (row, column, number), group in cases[in_column].groupby(["index", "column", "check_number"], sort=False):
         check = validator.columns[column].checks[int(number)]
         value = group["failure_case"].iloc[0]
-        problems.append(Problem(where, int(row), column, _describe(check.name, value), check.error))
+        problems.append(Problem(where, int(row), column, _describe(check.name, column, value), check.error))
     n_greater = len(schema.not_greater)
     for (row, check, number), _ in cases[~in_column].groupby(["index", "check", "check_number"], sort=False,
                                                               dropna=False):
