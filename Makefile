@@ -16,9 +16,12 @@ DATASET := $(shell sed -n 's/^dataset: *\([A-Za-z0-9_-]*\).*/\1/p' $(PARAMS) 2>/
 DATASET := $(if $(DATASET),$(DATASET),public)
 RAW := $(if $(filter public,$(DATASET)),data/raw,data/raw/$(DATASET))
 PROC := $(if $(filter public,$(DATASET)),data/processed,data/processed/$(DATASET))
+# The work summary of the build: its summary_path in $(PARAMS), else the shipped 2021 summary.
+SUMMARY := $(shell sed -n 's/^ *summary_path: *"\{0,1\}\([^" #]*\).*/\1/p' $(PARAMS) 2>/dev/null)
+SUMMARY := $(if $(SUMMARY),$(SUMMARY),data/raw/2021_work_summary.txt)
 
-NOTEBOOKS := sampling patents market_entities
-TABLES := sampling patents market_entities
+NOTEBOOKS := sampling patents market_entities summary
+TABLES := sampling patents market_entities indicators
 PKG := $(wildcard src/analysis/*.py) $(wildcard src/analysis/templates/*)
 STAMP := $(VENV)/.installed
 
@@ -50,9 +53,13 @@ data: $(TABLES:%=$(PROC)/%.csv) ## Validate raw tables and write data/processed/
 $(PROC)/%.csv: $(RAW)/%.csv src/analysis/%.py src/analysis/schema.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
 	$(PY) -m analysis process $* --dataset $(DATASET)
 
+$(PROC)/indicators.csv: $(SUMMARY) src/analysis/indicators.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
+	$(PY) -m analysis indicators $(SUMMARY) -o $@
+
 $(OUT)/notebooks/sampling.ipynb: $(PROC)/sampling.csv
 $(OUT)/notebooks/patents.ipynb: $(PROC)/patents.csv
 $(OUT)/notebooks/market_entities.ipynb: $(PROC)/market_entities.csv
+$(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv
 
 # Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(OUT)/.build/deps.mk),
 # its processed tables (lines above) or its own parameters ($(OUT)/.build/<name>.params.json) changed.

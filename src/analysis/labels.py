@@ -176,3 +176,42 @@ def dataset_marker(dataset: str, lang: str) -> str:
     ``dataset_marker("example_district", "zh") + title`` reads 【合成数据 SYNTHETIC】<title>.
     """
     return label("synthetic_marker", lang) if str(dataset).startswith(SYNTHETIC_DATASET_PREFIX) else ""
+
+
+LABELS.update({
+    "summary_section": {"zh": "工作总结中的数字与结构化数据", "en": "Figures of the work summary against the structured data"},
+    "summary_indicators": {"zh": "工作总结中的统计数字（按领域）", "en": "Figures stated in the work summary, by domain"},
+    "summary_redactions": {"zh": "隐去的数字及其上下限", "en": "Redacted figures and their bounds"},
+    "summary_comparison": {"zh": "总结数字与结构化数据对照", "en": "Stated figures against the structured data"},
+    "domain_food": {"zh": "食品", "en": "food"},
+    "domain_drugs": {"zh": "药品医疗器械化妆品", "en": "drugs, devices and cosmetics"},
+    "domain_special_equipment": {"zh": "特种设备", "en": "special equipment"},
+    "domain_product_quality": {"zh": "产品质量", "en": "product quality"},
+    "domain_market_entities": {"zh": "市场主体", "en": "market entities"},
+    "domain_intellectual_property": {"zh": "知识产权", "en": "intellectual property"},
+    "domain_enforcement": {"zh": "执法办案", "en": "enforcement"},
+    "domain_other": {"zh": "其他", "en": "other"},
+    "indicator_patents_granted": {"zh": "专利授权量", "en": "patents granted"},
+    "indicator_patents_growth": {"zh": "专利授权量增长", "en": "growth of patents granted"},
+    "indicator_new_entities": {"zh": "新增市场主体", "en": "new market entities"},
+    "indicator_new_individual": {"zh": "新增个体工商户", "en": "new individual businesses"},
+    "indicator_new_cooperatives": {"zh": "新增农民专业合作社", "en": "new farmers' cooperatives"},
+    "indicator_net_growth": {"zh": "市场主体净增长", "en": "net growth of market entities"},
+    "indicator_food_batches": {"zh": "食品抽检批次", "en": "food batches sampled"},
+})
+
+
+def format_figure(x: float) -> str:
+    """A stated figure or bound as written in a comparison: ``1,234``, ``413.6``."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def format_bounds(lower: float, upper: float, lang: str) -> str:
+    """Bounds of a stated figure: ``100–999``, ``≥100``, ``≤999``, or unknown when neither is known."""
+    if lower != lower and upper != upper:
+        return "未知" if lang == "zh" else "unknown"
+    if upper != upper:
+        return f"≥{format_figure(lower)}"
+    if lower != lower:
+        return f"≤{format_figure(upper)}"
+    return f"{format_figure(lower)}–{format_figure(upper)}"

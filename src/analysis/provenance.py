@@ -41,7 +41,9 @@ def input_files(params_path: Path, params: dict) -> list[Path]:
     raw_dir, _ = dataset_dirs(params.get("dataset", "public"))
     raw = sorted(p for p in raw_dir.iterdir() if p.is_file() and p.suffix in RAW_SUFFIXES)
     notebooks = [NOTEBOOKS_DIR / f"{name}.ipynb" for name in sorted(params["notebooks"])]
-    return [Path(params_path).resolve(), *notebooks, *raw]
+    named = sorted({PROJ_ROOT / section[key] for section in params["notebooks"].values()
+                    for key in ("summary_path",) if section.get(key)} - set(raw))
+    return [Path(params_path).resolve(), *notebooks, *raw, *named]
 
 
 def package_versions() -> dict[str, str]:

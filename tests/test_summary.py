@@ -1,0 +1,317 @@
+"""The work summary's figures against the structured data: verdicts, hand-made tables, the shipped builds."""
+import hashlib
+import math
+
+import pandas as pd
+import pytest
+
+from analysis import datasets, example_district, findings, summary
+from analysis.config import RAW_DATA_DIR, dataset_dirs
+from analysis.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.labels import format_bounds
+from analysis.parameters import ParameterError
+
+SUMMARY = RAW_DATA_DIR / "2021_work_summary.txt"
+REGION = "示例区"
+URL = "https://example.org/source"
+SEED_SUMMARY = ("2021年专利授权量XXX件，同期增长XXX％。2021年新增各类市场主体XXX户，其中：个体XXX户，农专XX户；"
+                "市场主体净增长XXX户。抽检食品XXX批次。")
+N = math.nan
+
+
+# -------------------------------------------------------------------------------------- hand-made tables
+def patents_table(totals: dict[int, int], region: str = REGION, basis: str = "all",
+                  qualifier: str = "exact") -> pd.DataFrame:
+    """Processed patents rows (total only) for the given years."""
+    return pd.DataFrame({"region": region, "basis": basis, "year": list(totals), "patent_type": "total",
+                         "granted": pd.array(list(totals.values()), dtype="Int64"), "granted_qualifier": qualifier,
+                         "source_url": URL})
+
+
+def entities_table(rows: list[tuple], region: str = REGION) -> pd.DataFrame:
+    """Processed market-entity rows from (year, measure, entity_type, value, qualifier, lower, upper)."""
+    frame = pd.DataFrame(rows, columns=["year", "measure", "entity_type", "value", "qualifier", "lower", "upper"])
+    frame["period"] = frame["measure"].map({"stock": "year-end"}).fillna("FY")
+    frame["value"] = frame["value"].astype("Int64")
+    return frame.assign(region=region, basis="SAMR", published=frame["value"].astype(str), source_url=URL)
+
+
+def sampling_table(rows: list[tuple], region: str = REGION) -> pd.DataFrame:
+    """Processed sampling rows from (scope, year, batches)."""
+    frame = pd.DataFrame(rows, columns=["scope", "year", "batches"])
+    return frame.assign(region=region, period="FY", category="all", batches_qualifier="exact", source_url=URL)
+
+
+def district_tables(patent_totals=None, entity_rows=None, sampling_rows=None) -> dict[str, pd.DataFrame]:
+    """A district whose 2021 figures all fit the summary's redactions, unless overridden."""
+    exact = [(2021, "new", "all_entities", 667, "exact", 667, 667),
+             (2021, "new", "individual", 472, "exact", 472, 472),
+             (2021, "new", "cooperatives", 36, "exact", 36, 36),
+             (2021, "stock", "all_entities", 3880, "exact", 3880, 3880),
+             (2020, "stock", "all_entities", 3506, "exact", 3506, 3506)]
+    return {"patents": patents_table(patent_totals or {2020: 44, 2021: 226}),
+            "market_entities": entities_table(entity_rows or exact),
+            "sampling": sampling_table(sampling_rows or [("region_reported", 2021, 708)])}
+
+
+def compared(text: str, tables: dict, region: str = REGION, year: int = 2021) -> pd.DataFrame:
+    return summary.compare(extract_indicators(text), tables, region, year, "district")
+
+
+def row(comparison: pd.DataFrame, indicator: str) -> pd.Series:
+    hit = comparison[comparison["indicator"].eq(indicator)]
+    assert len(hit) == 1, indicator
+    return hit.iloc[0]
+
+
+# -------------------------------------------------------------------------------------- verdicts
+@pytest.mark.parametrize("stated, structured, verdict, reason", [
+    ((N, 100, 999), (226, 226), "consistent", "structured 226 within the stated 100–999"),
+    ((N, 100, 999), (50.7, 50.7), "contradiction", "structured 50.7 below the stated 100–999"),
+    ((N, 10, 99), (120, 120), "contradiction", "structured 120 above the stated 10–99"),
+    ((N, 100, N), (5000, 5000), "consistent", "structured 5,000 within the stated ≥100"),  # XXX余: no upper bound
+    ((N, 100, 999), (300, 500), "consistent", "structured 300–500 within the stated 100–999"),
+    ((N, 100, 999), (950, 1050), "not comparable", "structured 950–1,050 overlaps the stated 100–999 only in part"),
+    ((N, 100, 999), (380, N), "not comparable", "structured ≥380 overlaps the stated 100–999 only in part"),
+    ((N, 100, 999), (1000, N), "contradiction", "structured ≥1,000 above the stated 100–999"),
+    ((1200, N, N), (1180, 1180), "not comparable", "the summary states about 1,200, without bounds"),  # 约1200
+    ((N, N, N), (3, 3), "not comparable", "the summary gives neither the figure nor bounds"),  # 罚款万元
+    ((2345, 2345, 2345), (2345, 2345), "consistent", "structured 2,345 within the stated 2,345–2,345"),
+])
+def test_judge(stated, structured, verdict, reason):
+    assert summary.judge(*stated, *structured) == (verdict, reason)
+
+
+@pytest.mark.parametrize("lower, upper, lang, text", [
+    (100, 999, "en", "100–999"), (100, N, "en", "≥100"), (N, 999, "en", "≤999"), (N, N, "en", "unknown"),
+    (N, N, "zh", "未知"), (100000, N, "zh", "≥100,000"), (0.5, 9.5, "en", "0.5–9.5"),
+])
+def test_format_bounds(lower, upper, lang, text):
+    assert format_bounds(lower, upper, lang) == text
+
+
+# -------------------------------------------------------------------------------------- compare
+def test_a_district_that_fits_every_redaction_is_consistent():
+    comparison = compared(SEED_SUMMARY, district_tables())
+    assert list(comparison.columns) == summary.COMPARISON_COLUMNS
+    assert list(comparison["indicator"]) == [c.indicator for c in summary.COMPARED]
+    assert (comparison["verdict"] == "consistent").all()
+    growth = row(comparison, "patents_growth")
+    # 2021 over 2020: 226 / 44 - 1 = 4.136364 -> 413.64%, within 同期增长XXX％ = 100..999
+    assert growth["structured_value"] == pytest.approx(413.636364)
+    assert growth["reason"] == "structured 413.6 within the stated 100–999"
+    # net growth: year-end 2021 minus year-end 2020 = 3880 - 3506 = 374
+    assert row(comparison, "net_growth")["structured_value"] == 374
+    assert row(comparison, "food_batches")["structured_source"] == "sampling.csv 示例区 2021 FY all, scope region_reported"
+    assert set(comparison["source_url"]) == {URL}
+
+
+def test_a_growth_the_counts_do_not_allow_is_a_contradiction():
+    # 2021 over 2020: 226 / 150 - 1 = 0.50667 -> 50.7%, below 同期增长XXX％ (at least 100%)
+    comparison = compared(SEED_SUMMARY, district_tables(patent_totals={2020: 150, 2021: 226}))
+    growth = row(comparison, "patents_growth")
+    assert (growth["verdict"], growth["reason"]) == ("contradiction", "structured 50.7 below the stated 100–999")
+    assert growth["structured_value"] == pytest.approx(50.666667)
+    assert row(comparison, "patents_granted")["verdict"] == "consistent"  # 226 is still a three-digit count
+
+
+def test_a_count_with_another_number_of_digits_is_a_contradiction():
+    # 农专XX户 is 10..99; 8 new cooperatives have one digit
+    rows = [(2021, "new", "cooperatives", 8, "exact", 8, 8)]
+    comparison = compared("新增市场主体XXX户，其中：农专XX户。", district_tables(entity_rows=rows))
+    cooperatives = row(comparison, "new_cooperatives")
+    assert (cooperatives["verdict"], cooperatives["reason"]) == ("contradiction", "structured 8 below the stated 10–99")
+    assert row(comparison, "new_entities")["reason"] == "no SAMR FY new of all_entities for 示例区 in 2021"
+
+
+def test_net_growth_is_bounded_by_the_rounding_of_both_stocks():
+    # 0.39万 is 3850..3950 and 0.35万 3450..3550: net growth 3900 - 3500 = 400, bounds 3850 - 3550 = 300 and
+    # 3950 - 3450 = 500, all within 100..999
+    rows = [(2021, "stock", "all_entities", 3900, "rounded", 3850, 3950),
+            (2020, "stock", "all_entities", 3500, "rounded", 3450, 3550)]
+    net = row(compared("市场主体净增长XXX户。", district_tables(entity_rows=rows)), "net_growth")
+    assert (net["structured_value"], net["structured_lower"], net["structured_upper"]) == (400, 300, 500)
+    assert net["verdict"] == "consistent"
+    # 近3500 has no lower bound, so the net growth has no upper bound: at least 3880 - 3500 = 380
+    rows = [(2021, "stock", "all_entities", 3880, "exact", 3880, 3880),
+            (2020, "stock", "all_entities", 3500, "approximate", N, 3500)]
+    net = row(compared("市场主体净增长XXX户。", district_tables(entity_rows=rows)), "net_growth")
+    assert (net["structured_lower"], math.isnan(net["structured_upper"])) == (380, True)
+    assert (net["verdict"], net["reason"]) == ("not comparable", "structured ≥380 overlaps the stated 100–999 only in part")
+
+
+def test_a_rounded_count_without_bounds_is_judged_on_its_value_and_says_so():
+    comparison = compared("专利授权量XXX件。", district_tables(patent_totals={2021: 500}))
+    assert row(comparison, "patents_granted")["reason"] == "structured 500 within the stated 100–999"
+    tables = district_tables()
+    tables["patents"] = patents_table({2021: 500}, qualifier="rounded")
+    granted = row(compared("专利授权量XXX件。", tables), "patents_granted")
+    assert granted["reason"] == "structured 500 within the stated 100–999; published rounded: judged on its value"
+
+
+def test_region_without_any_structured_data_is_not_comparable():
+    comparison = compared(SEED_SUMMARY, district_tables(), region="本区")
+    assert len(comparison) == 7 and (comparison["verdict"] == "not comparable").all()
+    assert set(comparison["reason"]) == {"no structured data for 本区 in dataset district"}
+    assert comparison["structured_value"].isna().all() and set(comparison["structured_source"]) == {""}
+
+
+@pytest.mark.parametrize("text, tables, indicator, reason", [
+    ("专利授权量XXX件。", {"patents": patents_table({2020: 44})}, "patents_granted",
+     "no total of patents granted for 示例区 in 2021 (basis all or domestic)"),
+    ("专利授权量XXX件，同期增长XXX％。", {"patents": patents_table({2021: 226})}, "patents_growth",
+     "no total of patents granted for 示例区 in 2020 (basis all or domestic)"),
+    ("专利授权量XXX件，同期增长XXX％。", {"patents": patents_table({2020: 0, 2021: 226})}, "patents_growth",
+     "no patents granted in 2020: growth undefined"),
+    ("专利授权量XXX件。", {"patents": patents_table({2021: 226}, basis="first_patentee_non_official")},
+     "patents_granted", "no total of patents granted for 示例区 in 2021 (basis all or domestic)"),
+    ("专利授权量226项。", {}, "patents_granted", "stated in 项, the structured figure is in 件"),
+    ("新增市场主体约1200户。", {}, "new_entities", "the summary states about 1,200, without bounds"),
+    ("市场主体净增长XXX户。", {"market_entities": entities_table([(2021, "stock", "all_entities", 3880, "exact",
+                                                              3880, 3880)])}, "net_growth",
+     "no SAMR year-end stock of all_entities for 示例区 in 2020: net growth not computable"),
+    ("抽检食品XXX批次。", {"sampling": sampling_table([("national_organised", 2021, 500)])}, "food_batches",
+     "no full-year food sampling (category all) for 示例区 in 2021"),
+    ("抽检食品XXX批次。", {"sampling": sampling_table([("region_reported", 2021, 500)], region="其他区")},
+     "food_batches", "no sampling data for 示例区 in dataset district"),
+])
+def test_not_comparable(text, tables, indicator, reason):
+    comparison = compared(text, {**district_tables(), **tables})
+    hit = row(comparison, indicator)
+    assert (hit["verdict"], hit["reason"]) == ("not comparable", reason)
+
+
+def test_the_region_own_sampling_comes_before_all_levels():
+    tables = district_tables(sampling_rows=[("all_levels", 2021, 1500), ("region_reported", 2021, 708)])
+    food = row(compared("抽检食品XXX批次。", tables), "food_batches")
+    assert (food["structured_value"], food["verdict"]) == (708, "consistent")
+    tables = district_tables(sampling_rows=[("all_levels", 2021, 1500)])
+    food = row(compared("抽检食品XXX批次。", tables), "food_batches")
+    assert (food["structured_value"], food["verdict"]) == (1500, "contradiction")
+
+
+def test_individual_and_cooperatives_count_only_as_new_registrations():
+    comparison = compared("个体工商户XXX户，农专XX户。新增市场主体XXX户。", district_tables())
+    assert list(comparison["indicator"]) == ["new_entities"]  # the first sentence gives stocks, not new entities
+    comparison = compared("新登记市场主体XXX户，其中个体工商户XXX户，农民专业合作社XX户。", district_tables())
+    assert list(comparison["indicator"]) == ["new_entities", "new_individual", "new_cooperatives"]
+
+
+def test_nothing_to_compare():
+    text = "检查冷库XX个次，罚款万元。"
+    comparison = compared(text, district_tables())
+    assert comparison.empty and list(comparison.columns) == summary.COMPARISON_COLUMNS
+    figures = summary.figures(extract_indicators(text), text)
+    bounds = summary.bounds_counts(summary.redactions(figures))
+    assert findings.work_summary(figures, bounds, unparsed_mentions(text), comparison, REGION, "district", 2021,
+                                 "en") == [
+        "The summary states 2 figures in 2 domains (food 1, enforcement 1); 2 of them are redacted (digits replaced "
+        "by X, or the number removed).",
+        "Bounds from the number of X: 10–99 for 1; 1 with the number removed entirely, without bounds.",
+        "0 other number-like mentions are not figures (years, names, headings ...); each is listed with its reason "
+        "and left out.",
+        "The summary states no figure the structured data also give."]
+
+
+# -------------------------------------------------------------------------------------- the shipped summary
+@pytest.fixture(scope="module")
+def seed():
+    text = read_summary(SUMMARY)
+    rows = extract_indicators(text)
+    figures = summary.figures(rows, text)
+    return text, rows, figures, summary.redactions(figures), unparsed_mentions(text)
+
+
+def test_the_shipped_summary_is_the_seed_unchanged():
+    digest = hashlib.sha256(SUMMARY.read_bytes()).hexdigest()
+    assert digest == "72606914d5f8eb93311085e23b4cd6dfd576cc6ba12640686f231e94f05ec7e4"
+
+
+def test_figures_by_domain_and_their_redactions(seed):
+    text, rows, figures, redacted, unparsed = seed
+    assert list(figures.columns) == summary.FIGURE_COLUMNS and len(figures) == len(rows) == 72
+    assert list(figures["domain"].drop_duplicates()) == list(summary.DOMAINS)
+    counts = summary.domain_counts(figures).set_index("domain")
+    assert counts["figures"].sum() == 72 and counts["redacted"].sum() == 70 == len(redacted)
+    assert counts.loc["intellectual_property", "growth_rates"] == 2
+    food = figures[figures["object"].eq("食品抽检")].iloc[0]
+    assert (food["written"], food["lower"], food["upper"]) == ("XXX批次", 100, 999)
+    bounds = summary.bounds_counts(redacted)
+    assert dict(zip(bounds["bounds"], bounds["n"])) == {
+        "0–9": 12, "10–99": 21, "≥10": 1, "100–999": 24, "≥100": 4, "≥1,000": 2, "≥100,000": 1, "unknown": 5}
+    excluded = summary.excluded_by_reason(unparsed)
+    assert excluded["n"].sum() == len(unparsed) == 52
+    assert excluded.iloc[0].tolist() == ["in quotes: a name", 18, "“七个专项” / “四个最严” / “XX禁捕”"]
+
+
+def test_public_build_compares_nothing_for_the_default_region(seed, tmp_path):
+    _, rows, *_ = seed
+    tables = {}
+    for name in ("patents", "market_entities", "sampling"):
+        datasets.step(name).process(dataset_dirs("public")[0], tmp_path)
+        tables[name] = datasets.step(name).load(tmp_path)
+    comparison = summary.compare(rows, tables, "本区", 2021, "public")
+    assert len(comparison) == 7
+    assert set(comparison["reason"]) == {"no structured data for 本区 in dataset public"}
+
+
+def test_example_district_agrees_with_every_compared_figure(seed, tmp_path):
+    """The SYNTHETIC district was generated to fit each redaction of the 2021 summary."""
+    _, rows, figures, redacted, unparsed = seed
+    tables = {}
+    for name in ("patents", "market_entities", "sampling"):
+        datasets.step(name).process(dataset_dirs(example_district.DATASET)[0], tmp_path)
+        tables[name] = datasets.step(name).load(tmp_path)
+    comparison = summary.compare(rows, tables, example_district.REGION, example_district.SUMMARY_YEAR,
+                                 example_district.DATASET)
+    assert list(comparison["indicator"]) == [c.indicator for c in summary.COMPARED]
+    assert list(comparison["verdict"]) == ["consistent"] * 7, comparison["reason"].tolist()
+    lines = findings.work_summary(figures, summary.bounds_counts(redacted), unparsed, comparison,
+                                  example_district.REGION, example_district.DATASET, 2021, "en")
+    assert lines[-1].startswith("All 7 figures (patents granted, growth of patents granted, new market entities")
+    assert lines[-1].endswith("are consistent with the structured data of Example District (SYNTHETIC), 2021 "
+                              "(dataset example_district).")
+
+
+# -------------------------------------------------------------------------------------- findings
+def test_findings_state_counts_bounds_and_verdicts(seed):
+    _, rows, figures, redacted, unparsed = seed
+    bounds = summary.bounds_counts(redacted)
+    contradiction = compared(SEED_SUMMARY, district_tables(patent_totals={2020: 150, 2021: 226}))
+    zh = findings.work_summary(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "zh")
+    assert zh[0].startswith("工作总结列出72个统计数字，分属8个领域（食品25个、执法办案13个、")
+    assert zh[0].endswith("其中70个隐去了数字（以X代替或整体删去）。")
+    assert zh[1] == ("按X的位数推出上下限：12个为0–9、21个为10–99、1个为≥10、24个为100–999、4个为≥100、2个为≥1,000、"
+                     "1个为≥100,000；5个整体删去了数字，没有上下限。")
+    assert zh[2] == "另有52处数字不是统计数字（年份、名称、标题序号等），逐一列出原因，未计入。"
+    assert zh[3].endswith("与示例区2021年的结构化数据（数据集district）对照：6个一致，1个矛盾，0个无法比较（原因见对照表）。")
+    assert zh[4] == ("矛盾：专利授权量增长，总结为100–999%，结构化数据为50.7%"
+                     "（patents.csv 示例区 2021 total, basis all, growth on 2020）。")
+    en = findings.work_summary(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "en")
+    assert en[4] == ("Contradiction, growth of patents granted: the summary states 100–999%, the structured data give "
+                     "50.7% (patents.csv 示例区 2021 total, basis all, growth on 2020).")
+    nothing = compared(SEED_SUMMARY, district_tables(), region="本区")
+    assert findings.work_summary(figures, bounds, unparsed, nothing, "本区", "public", 2021, "zh")[-1] == (
+        "7个数字（专利授权量、专利授权量增长、新增市场主体、新增个体工商户、新增农民专业合作社、市场主体净增长、食品抽检批次）"
+        "可与结构化数据对照，但数据集public中没有本区2021年的对应数据，未作比较（原因见对照表）。")
+
+
+# -------------------------------------------------------------------------------------- parameters
+@pytest.mark.parametrize("change, message", [
+    ({"summary_path": "data/raw/no_such_summary.txt"}, "summary_path 'data/raw/no_such_summary.txt': no such file"),
+    ({"lang": "fr"}, "unknown lang 'fr'"),
+    ({"region": " "}, "region must be a region name"),
+    ({"target_year": "2021"}, "target_year must be a year such as 2021"),
+])
+def test_parameter_errors_are_one_line(change, message):
+    params = {"summary_path": "data/raw/2021_work_summary.txt", "region": "本区", "target_year": 2021, "lang": "zh"}
+    with pytest.raises(ParameterError, match=message) as err:
+        summary.check_params(**{**params, **change})
+    assert "\n" not in str(err.value)
+
+
+def test_summary_path_is_relative_to_the_project_root_or_absolute(tmp_path):
+    assert summary.check_params("data/raw/2021_work_summary.txt", "本区", 2021, "en") == SUMMARY
+    other = tmp_path / "summary.txt"
+    other.write_text("抽检食品XXX批次。", encoding="gbk")
+    assert summary.check_params(str(other), "本区", 2021, "en") == other
