@@ -13,8 +13,6 @@ import ast
 import json
 from pathlib import Path
 
-import nbformat
-
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.io import write_text
 from analysis.runner import build_dir, load_params, notebook_parameters
@@ -63,8 +61,9 @@ def module_closure(modules: set[str]) -> set[str]:
 
 def notebook_modules(name: str) -> set[str]:
     """Package modules one notebook uses."""
-    nb = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
-    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not c.source.startswith("%"))
+    cells = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    sources = ("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    source = "\n".join(s for s in sources if not s.startswith("%"))
     return module_closure(_imported_modules(source))
 
 

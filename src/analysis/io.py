@@ -24,14 +24,15 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
-import pandas as pd
-
 from analysis.config import PROJ_ROOT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Encodings tried in order. GB18030 is a superset of GBK and GB2312, so it reads all three.
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -186,6 +187,8 @@ def _excel_value(cell):
 
 def _excel_records(path: Path, where: str, sheet: str | None) -> tuple[list[list], str]:
     try:
+        import openpyxl  # imported here: the notebook runner writes files without needing it
+
         book = openpyxl.load_workbook(path, data_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for corrupt files
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -210,6 +213,8 @@ def _blank(cell) -> bool:
 
 def _table(records: list[list], where: str, cut_short: bool) -> pd.DataFrame:
     """Cells under their headers, indexed by row number; ragged rows and headless values are errors."""
+    import pandas as pd  # imported here: the notebook runner writes files without needing pandas
+
     header_at = next((i for i, r in enumerate(records) if sum(not _blank(c) for c in r) >= 2), None)
     if header_at is None:
         raise _fail(where, None, "no header row (no row with two or more filled cells)",

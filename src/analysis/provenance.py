@@ -8,6 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT, dataset_dirs
+from analysis.io import display_path
 
 #: Packages whose versions change results or their printed form.
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
@@ -62,7 +63,7 @@ def provenance(params_path: Path | str, params: dict) -> dict:
     files = input_files(Path(params_path), params)
     return {
         "git": git_state(),
-        "inputs": [{"file": p.relative_to(PROJ_ROOT).as_posix(), "sha256": sha256(p)} for p in files],
+        "inputs": [{"file": display_path(p), "sha256": sha256(p)} for p in files],
         "parameters": params,
         "packages": package_versions(),
     }

@@ -16,8 +16,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import nbformat
-import papermill
 import yaml
 from jupyter_client import AsyncKernelManager
 from traitlets import default
@@ -74,6 +72,8 @@ def notebook_parameters(name: str, params: dict, out_dir: str) -> dict:
     path = NOTEBOOKS_DIR / f"{name}.ipynb"
     if not path.is_file():
         raise RunError(f"no notebook {name!r} in notebooks/")
+    import papermill
+
     declared = set(papermill.inspect_notebook(str(path)))
     section = params["notebooks"].get(name)
     if section is None:
@@ -88,7 +88,7 @@ def notebook_parameters(name: str, params: dict, out_dir: str) -> dict:
     return values
 
 
-def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def strip_volatile(nb):
     """Remove run timings and paths, which change on every run, from a notebook's metadata."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
@@ -98,6 +98,8 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _failure_line(name: str, err: Exception) -> str:
+    import papermill
+
     if isinstance(err, papermill.PapermillExecutionError):
         return f"{name}: cell {err.exec_count} failed: {err.ename}: {str(err.evalue).splitlines()[0] if err.evalue else ''}"
     return f"{name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
@@ -105,6 +107,9 @@ def _failure_line(name: str, err: Exception) -> str:
 
 def execute(source: Path, target: Path, parameters: dict | None, failed: Path, name: str) -> Path:
     """Run ``source`` into ``target`` atomically; keep a failed partial run at ``failed``."""
+    import nbformat  # imported here (with papermill): `make` helpers that only read parameters stay fast
+    import papermill
+
     target.parent.mkdir(parents=True, exist_ok=True)
     running = target.with_name(f".{target.stem}.running.ipynb")
     try:
