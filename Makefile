@@ -21,7 +21,8 @@ SUMMARY := $(shell sed -n 's/^ *summary_path: *"\{0,1\}\([^" #]*\).*/\1/p' $(PAR
 SUMMARY := $(if $(SUMMARY),$(SUMMARY),data/raw/2021_work_summary.txt)
 
 NOTEBOOKS := sampling patents market_entities summary
-TABLES := sampling patents market_entities indicators
+STEP_TABLES := sampling patents market_entities
+TABLES := $(STEP_TABLES) indicators
 PKG := $(wildcard src/analysis/*.py) $(wildcard src/analysis/templates/*)
 STAMP := $(VENV)/.installed
 
@@ -50,8 +51,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 data: $(TABLES:%=$(PROC)/%.csv) ## Validate raw tables and write data/processed/
 
-$(PROC)/%.csv: $(RAW)/%.csv src/analysis/%.py src/analysis/schema.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
-	$(PY) -m analysis process $* --dataset $(DATASET)
+# One process validates and writes every table of the dataset steps; a table whose content did not
+# change keeps its file and time, so only the notebooks that read a changed table re-run.
+$(PROC)/.tables.stamp: $(wildcard $(RAW)/*.csv $(RAW)/*.xlsx) $(STAMP) \
+                       $(addprefix src/analysis/,$(addsuffix .py,$(STEP_TABLES) schema numbers io datasets))
+	$(PY) -m analysis process --dataset $(DATASET)
+	@touch $@
+
+$(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp ;
 
 $(PROC)/indicators.csv: $(SUMMARY) src/analysis/indicators.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
 	$(PY) -m analysis indicators $(SUMMARY) -o $@

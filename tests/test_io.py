@@ -45,3 +45,16 @@ def test_undecodable_file_is_one_clear_error(tmp_path):
     path.write_bytes(b"region,year\n\xff\xfe\xfa\xfb,2021\n")
     with pytest.raises(DataError, match=r"t\.csv: cannot decode the file; expected UTF-8"):
         read_table(path)
+
+
+def test_unchanged_output_keeps_its_file_and_time_when_asked(tmp_path):
+    import os
+
+    target = write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    write_csv(pd.DataFrame({"a": [1]}), target, keep_unchanged=True)
+    assert target.stat().st_mtime == 1_000_000_000
+    write_csv(pd.DataFrame({"a": [2]}), target, keep_unchanged=True)
+    assert target.stat().st_mtime > 1_000_000_000 and target.read_text() == "a\n2\n"
+    write_csv(pd.DataFrame({"a": [2]}), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]

@@ -15,9 +15,19 @@ from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.io import write_text
-from analysis.runner import build_dir, load_params, notebook_parameters
+from analysis.runner import COMMON_KEYS, build_dir, load_params
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def parameter_slice(name: str, params: dict, out_dir: str) -> dict:
+    """The parameters file's values that can reach one notebook: common keys, its section, its folder.
+
+    Read without asking papermill what the notebook declares (that import costs seconds); the runner
+    checks the declared names when it runs the notebook.
+    """
+    values = {k: params[k] for k in COMMON_KEYS if k in params}
+    return values | params["notebooks"][name] | {"output_dir": "" if out_dir == "reports" else out_dir}
 
 
 def write_param_slices(params_path: Path | str) -> list[Path]:
@@ -26,7 +36,7 @@ def write_param_slices(params_path: Path | str) -> list[Path]:
     out_dir = build_dir(params_path)
     written = []
     for name in sorted(params["notebooks"]):
-        text = json.dumps(notebook_parameters(name, params, out_dir), ensure_ascii=False, sort_keys=True,
+        text = json.dumps(parameter_slice(name, params, out_dir), ensure_ascii=False, sort_keys=True,
                           indent=1) + "\n"
         path = PROJ_ROOT / out_dir / ".build" / f"{name}.params.json"
         if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -310,8 +310,12 @@ def read_table(path: Path | str, sheet: str | None = None) -> tuple[pd.DataFrame
     return frame.reset_index(drop=True), how
 
 
-def write_atomic(path: Path | str, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` and rename the result onto ``path``; on failure ``path`` is untouched."""
+def write_atomic(path: Path | str, write: Callable[[Path], None], keep_unchanged: bool = False) -> Path:
+    """Call ``write(tmp_path)`` and rename the result onto ``path``; on failure ``path`` is untouched.
+
+    With ``keep_unchanged``, a result byte-identical to the existing file is discarded, so the file
+    keeps its modification time and `make` does not rebuild what depends on it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
@@ -319,17 +323,18 @@ def write_atomic(path: Path | str, write: Callable[[Path], None]) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
+        if not (keep_unchanged and path.is_file() and path.read_bytes() == tmp_path.read_bytes()):
+            os.chmod(tmp_path, 0o644)
+            os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
     return path
 
 
-def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write a table as UTF-8 CSV, atomically, with stable line endings and float format."""
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n",
-                                                       encoding="utf-8"))
+def write_csv(frame: pd.DataFrame, path: Path | str, keep_unchanged: bool = False) -> Path:
+    """Write a table as UTF-8 CSV, atomically, with stable line endings (see :func:`write_atomic`)."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8"),
+                        keep_unchanged=keep_unchanged)
 
 
 def write_text(text: str, path: Path | str) -> Path:

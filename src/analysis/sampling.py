@@ -67,7 +67,7 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
 def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
     """Read, validate, tidy and write ``sampling.csv`` to the processed folder (atomically)."""
     raw, _ = read(raw_dir)
-    return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE)
+    return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
 
 def load(processed_dir: Path | str = PROCESSED_DATA_DIR) -> pd.DataFrame:
