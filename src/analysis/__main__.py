@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
+from analysis.config import DEFAULT_PARAMS, PROJ_ROOT, dataset_dirs
 from analysis.io import DataError
 
 
@@ -13,8 +13,11 @@ def _process(args) -> int:
     from analysis import datasets
 
     for name in args.names or list(datasets.STEPS):
+        _, processed_dir = dataset_dirs(args.dataset)
+        before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
         path = datasets.process(name, args.dataset)
-        print(f"wrote {path.relative_to(PROJ_ROOT)}")
+        unchanged = before == [path.stat().st_mtime_ns]
+        print(f"{'unchanged' if unchanged else 'wrote'} {path.relative_to(PROJ_ROOT)}")
     return 0
 
 
