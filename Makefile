@@ -58,7 +58,8 @@ $(PROC)/.tables.stamp: $(wildcard $(RAW)/*.csv $(RAW)/*.xlsx) $(STAMP) \
 	$(PY) -m analysis process --dataset $(DATASET)
 	@touch $@
 
-$(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp ;
+$(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp
+	@test -f $@ || $(PY) -m analysis process --dataset $(DATASET)
 
 $(PROC)/indicators.csv: $(SUMMARY) src/analysis/indicators.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
 	$(PY) -m analysis indicators $(SUMMARY) -o $@

@@ -41,8 +41,8 @@ def timed(command: list[str], env: dict | None = None) -> float:
 
 def clean(out: Path, processed: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
-    for table in processed.glob("*.csv"):
-        table.unlink()
+    for table in [*processed.glob("*.csv"), processed / ".tables.stamp"]:
+        table.unlink(missing_ok=True)
 
 
 def script_of(name: str, parameters: dict) -> str:
