@@ -25,7 +25,7 @@ from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.counts import growth_table, loglinear_trend
 from analysis.io import Problem, raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
-from analysis.schema import Field, TableSchema, load_table
+from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "market_entities.csv"
 PROCESSED_FILE = "market_entities.csv"
@@ -63,9 +63,9 @@ def _period_problems(parsed: pd.DataFrame, where: str) -> list[Problem]:
 SCHEMA = TableSchema(
     name="market_entities",
     fields=(
-        Field("region", "region", description="region name, e.g. 全国, 山东省, a district"),
-        Field("level", "enum", allowed=("national", "province", "city", "county", "district")),
-        Field("year", "year"),
+        REGION,
+        LEVEL,
+        YEAR,
         Field("period", "text", pattern=f"{STOCK_PERIOD_PATTERN}|{FLOW_PERIOD_PATTERN}",
               description="a period: year-end, end-Jun, FY, H1, Q1, M01-M09 ..."),
         Field("measure", "enum", allowed=MEASURES),
@@ -74,8 +74,8 @@ SCHEMA = TableSchema(
         Field("enterprises", "count", nullable=True, description="enterprises (企业)"),
         Field("individual", "count", nullable=True, description="individual businesses (个体工商户)"),
         Field("cooperatives", "count", nullable=True, description="farmers' cooperatives (农民专业合作社)"),
-        Field("source_url", "url", description="the URL the figure was read on"),
-        Field("note", "text", required=False, nullable=True),
+        SOURCE_URL,
+        NOTE,
     ),
     key=("region", "year", "period", "measure", "basis"),
     not_greater=(("enterprises", "all_entities"), ("individual", "all_entities"),

@@ -16,7 +16,7 @@ from analysis import counts
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.io import raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
-from analysis.schema import Field, TableSchema, load_table
+from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "patents.csv"
 PROCESSED_FILE = "patents.csv"
@@ -29,9 +29,9 @@ COVERAGE_PATTERN = r"口径|coverage"
 SCHEMA = TableSchema(
     name="patents",
     fields=(
-        Field("region", "region", description="region name, e.g. 全国, 福建省, a district"),
-        Field("level", "enum", allowed=("national", "province", "city", "county", "district")),
-        Field("year", "year"),
+        REGION,
+        LEVEL,
+        YEAR,
         Field("period", "enum", allowed=("FY",), description="FY: patents are compared as full-year counts"),
         Field("basis", "enum", allowed=("all", "domestic", "first_patentee_non_official")),
         Field("invention", "count", nullable=True, description="invention patents granted (发明)"),
@@ -40,8 +40,8 @@ SCHEMA = TableSchema(
         Field("total", "count", nullable=True, description="patents granted, printed total (合计)"),
         Field("trademarks", "count", required=False, nullable=True,
               description="trademark registrations (注册商标)"),
-        Field("source_url", "url", description="the URL the figure was read on"),
-        Field("note", "text", required=False, nullable=True),
+        SOURCE_URL,
+        NOTE,
     ),
     key=("region", "basis", "year", "period"),
     sums=(("total", TYPES),),

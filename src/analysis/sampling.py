@@ -13,7 +13,7 @@ import pandas as pd
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
-from analysis.schema import Field, TableSchema, load_table
+from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "sampling.csv"
 PROCESSED_FILE = "sampling.csv"
@@ -22,18 +22,18 @@ PERIOD_PATTERN = r"FY|H[12]|Q[1-4]|Q[1-4]-Q[1-4]|M(0[1-9]|1[0-2])(-M?(0[1-9]|1[0
 SCHEMA = TableSchema(
     name="sampling",
     fields=(
-        Field("region", "region", description="region name, e.g. 全国, 福建省, a district"),
-        Field("level", "enum", allowed=("national", "province", "city", "county", "district")),
+        REGION,
+        LEVEL,
         Field("scope", "enum", allowed=("all_levels", "national_organised", "region_reported")),
-        Field("year", "year"),
+        YEAR,
         Field("period", "text", pattern=PERIOD_PATTERN,
               description="a period: FY, H1, H2, Q1..Q4, Q1-Q3 or M01-M05"),
         Field("category", "text", description="'all' or the food category as printed"),
         Field("batches", "count", nullable=True, description="batches sampled (抽检批次)"),
         Field("unqualified", "count", nullable=True, description="unqualified batches (不合格批次)"),
         Field("unqualified_rate_pct", "percent", required=False, nullable=True),
-        Field("source_url", "url", description="the URL the figure was read on"),
-        Field("note", "text", required=False, nullable=True),
+        SOURCE_URL,
+        NOTE,
     ),
     key=("region", "scope", "year", "period", "category"),
     not_greater=(("unqualified", "batches"),),

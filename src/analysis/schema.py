@@ -126,6 +126,14 @@ class TableSchema:
         return [f.name for f in self.fields]
 
 
+#: Fields every raw table has, declared once.
+REGION = Field("region", "region", description="region name, e.g. 全国, 福建省, a district")
+LEVEL = Field("level", "enum", allowed=("national", "province", "city", "county", "district"))
+YEAR = Field("year", "year")
+SOURCE_URL = Field("source_url", "url", description="the URL the figure was read on")
+NOTE = Field("note", "text", required=False, nullable=True)
+
+
 def canonical_column(name: str) -> str:
     """Map a header as written (English any case, or Chinese; full-width forms, line breaks) to its name."""
     stripped = fold_width(str(name)).replace("\ufeff", "").strip()
