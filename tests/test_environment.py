@@ -60,11 +60,13 @@ def test_notebook_has_one_tagged_parameters_cell_without_injection(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_parameter_has_a_help_text(path):
+def test_every_parameter_has_a_type_and_a_help_text(path):
+    """`papermill --help-notebook` then lists each parameter with its type and meaning."""
     declared = papermill.inspect_notebook(str(path))
     assert declared
     for name, spec in declared.items():
         assert spec["help"], f"{path.name}: parameter {name} has no '# help' comment"
+        assert spec["inferred_type_name"] in ("str", "int", "float", "bool", "list"), f"{path.name}: {name}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
