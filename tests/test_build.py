@@ -100,3 +100,23 @@ def test_report_in_a_browser_shows_every_figure_link_and_chinese_font(builds):
         browser.save_screenshot(str(out / "report.png"))
     finally:
         browser.quit()
+
+
+def test_example_district_builds_every_section_marked_synthetic(tmp_path):
+    from analysis import datasets
+    from analysis.config import PARAMS_DIR
+
+    params_path = PARAMS_DIR / "example_district.yaml"
+    params = runner.load_params(params_path)
+    for step in datasets.STEPS:
+        datasets.process(step, params["dataset"])
+    for notebook in params["notebooks"]:
+        runner.run(notebook, params_path, out_dir=str(tmp_path))
+    report.build(tmp_path, params_path, params)
+    sections = report.read_sections(tmp_path)
+    assert [s["name"] for s in sections] == list(report.SECTION_ORDER)
+    for section in sections:
+        assert section["title"].startswith("【合成数据 SYNTHETIC】"), section["title"]
+        assert section["summary"] and section["figures"] + section["tables"], section["name"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count("【合成数据 SYNTHETIC】") >= 2 * len(sections)

@@ -357,6 +357,17 @@ def market_entities(table: pd.DataFrame, comparison: pd.DataFrame, trend: pd.Dat
     return lines
 
 
+NO_DISCREPANCY = {
+    "zh": "没有超出容差的不一致（或没有年份同时公布四个数）。",
+    "en": "No case has all four figures published beyond the tolerance: no discrepancy to report.",
+}
+
+
+def market_entities_consistency(check: pd.DataFrame, lang: str) -> str:
+    """The consistency check in words: every warning, or that there is none to report."""
+    return "\n".join(market_entities_warnings(check, lang)) or NO_DISCREPANCY[lang]
+
+
 def market_entities_warnings(check: pd.DataFrame, lang: str) -> list[str]:
     """One warning line per case where published stocks and flows disagree beyond the tolerance."""
     lines = []
