@@ -150,14 +150,21 @@ def _notes(*parts: Counterpart) -> str:
     return "; ".join(dict.fromkeys(p.note for p in parts if p.note))
 
 
+def _preferred(rows: pd.DataFrame, column: str, order: tuple[str, ...]) -> pd.Series | None:
+    """The first row whose ``column`` comes earliest in ``order`` (e.g. basis all before domestic), or None."""
+    for value in order:
+        hit = rows[rows[column].eq(value)]
+        if len(hit):
+            return hit.iloc[0]
+    return None
+
+
 def _patents_total(patents: pd.DataFrame, region: str, year: int) -> Counterpart:
     rows = patents[patents["region"].eq(region) & patents["patent_type"].eq("total") & patents["year"].eq(year)]
-    for basis in PATENT_BASES:
-        hit = rows[rows["basis"].eq(basis)]
-        if len(hit):
-            r = hit.iloc[0]
-            return _count(r["granted"], r["granted_qualifier"], f"patents.csv {region} {year} total, basis {basis}",
-                          r["source_url"])
+    r = _preferred(rows, "basis", PATENT_BASES)
+    if r is not None:
+        return _count(r["granted"], r["granted_qualifier"], f"patents.csv {region} {year} total, basis {r['basis']}",
+                      r["source_url"])
     return Counterpart(note=f"no total of patents granted for {region} in {year} (basis all or domestic)")
 
 
@@ -199,12 +206,10 @@ def _net_growth(frame: pd.DataFrame, region: str, year: int) -> Counterpart:
 def _food_batches(sampling: pd.DataFrame, region: str, year: int) -> Counterpart:
     rows = sampling[sampling["region"].eq(region) & sampling["year"].eq(year) & sampling["period"].eq("FY")
                     & sampling["category"].eq("all") & sampling["batches"].notna()]
-    for scope in SAMPLING_SCOPES:
-        hit = rows[rows["scope"].eq(scope)]
-        if len(hit):
-            r = hit.iloc[0]
-            return _count(r["batches"], r["batches_qualifier"], f"sampling.csv {region} {year} FY all, scope {scope}",
-                          r["source_url"])
+    r = _preferred(rows, "scope", SAMPLING_SCOPES)
+    if r is not None:
+        return _count(r["batches"], r["batches_qualifier"], f"sampling.csv {region} {year} FY all, scope {r['scope']}",
+                      r["source_url"])
     return Counterpart(note=f"no full-year food sampling (category all) for {region} in {year}")
 
 
