@@ -23,7 +23,7 @@ SUMMARY := $(if $(SUMMARY),$(SUMMARY),data/raw/2021_work_summary.txt)
 NOTEBOOKS := sampling patents market_entities summary
 STEP_TABLES := sampling patents market_entities
 TABLES := $(STEP_TABLES) indicators
-PKG := $(wildcard src/analysis/*.py) $(wildcard src/analysis/templates/*)
+PKG := $(shell find src/analysis -name '*.py' -o -path '*/templates/*' -type f)
 STAMP := $(VENV)/.installed
 
 export PYTHONHASHSEED := 0
@@ -54,14 +54,14 @@ data: $(TABLES:%=$(PROC)/%.csv) ## Validate raw tables and write data/processed/
 # One process validates and writes every table of the dataset steps; a table whose content did not
 # change keeps its file and time, so only the notebooks that read a changed table re-run.
 $(PROC)/.tables.stamp: $(wildcard $(RAW)/*.csv $(RAW)/*.xlsx) $(STAMP) \
-                       $(addprefix src/analysis/,$(addsuffix .py,$(STEP_TABLES) schema numbers io datasets))
+                       $(STEP_TABLES:%=src/analysis/%/step.py) $(wildcard src/analysis/readers/*.py)
 	$(PY) -m analysis process --dataset $(DATASET)
 	@touch $@
 
 $(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp
 	@test -f $@ || $(PY) -m analysis process --dataset $(DATASET)
 
-$(PROC)/indicators.csv: $(SUMMARY) src/analysis/indicators.py src/analysis/numbers.py src/analysis/io.py $(STAMP)
+$(PROC)/indicators.csv: $(SUMMARY) src/analysis/summary/indicators.py src/analysis/readers/numbers.py src/analysis/readers/io.py $(STAMP)
 	$(PY) -m analysis indicators $(SUMMARY) -o $@
 
 $(OUT)/notebooks/sampling.ipynb: $(PROC)/sampling.csv
@@ -87,8 +87,8 @@ ifneq ($(filter report bench,$(MAKECMDGOALS)),)
 -include $(OUT)/.build/deps.mk
 endif
 
-$(OUT)/report.html: $(NOTEBOOKS:%=$(OUT)/notebooks/%.ipynb) $(PARAMS) src/analysis/report.py \
-                    src/analysis/provenance.py src/analysis/templates/report.html.j2
+$(OUT)/report.html: $(NOTEBOOKS:%=$(OUT)/notebooks/%.ipynb) $(PARAMS) src/analysis/build/report.py \
+                    src/analysis/build/provenance.py src/analysis/build/templates/report.html.j2
 	$(PY) -m analysis report --params $(PARAMS)
 
 report: $(OUT)/report.html ## Build the report (reports/report.html) from the data and the notebooks

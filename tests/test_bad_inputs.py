@@ -16,11 +16,12 @@ import sys
 import openpyxl
 import pytest
 
-from analysis import datasets, sampling
+from analysis.readers import datasets
+from analysis.sampling import step as sampling
 from analysis.config import PROJ_ROOT, RAW_DATA_DIR
-from analysis.io import DataError, Problem
+from analysis.readers.io import DataError, Problem
 from analysis.parameters import ParameterError
-from analysis.schema import load_table
+from analysis.readers.schema import load_table
 
 COLUMNS = ["region", "level", "scope", "year", "period", "category", "batches", "unqualified",
            "unqualified_rate_pct", "source_url", "note"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import report, runner
+from analysis.build import report, runner
 from analysis.config import DEFAULT_PARAMS
 
 COMPARED = ("figures", "tables", "sections")
@@ -103,7 +103,7 @@ def test_report_in_a_browser_shows_every_figure_link_and_chinese_font(builds):
 
 
 def test_example_district_builds_every_section_marked_synthetic(tmp_path):
-    from analysis import datasets
+    from analysis.readers import datasets
     from analysis.config import PARAMS_DIR
 
     params_path = PARAMS_DIR / "example_district.yaml"

@@ -1,4 +1,4 @@
-"""Tests of analysis.counts against R (tests/r/counts.R; run ``Rscript tests/r/counts.R``).
+"""Tests of analysis.stats.counts against R (tests/r/counts.R; run ``Rscript tests/r/counts.R``).
 
 What these tests mean for census counts: the figures are every patent granted, not a sample, so the
 intervals are about the process behind the counts. The rate-ratio tests check the exact Poisson
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.counts import (cagr, growth_table, loglinear_trend, rate_ratio, rate_ratios,
+from analysis.stats.counts import (cagr, growth_table, loglinear_trend, rate_ratio, rate_ratios,
                              target_vs_baseline_growth, trend_predictions)
 
 EXACT = 1e-12  # closed-form arithmetic

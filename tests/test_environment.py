@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from analysis.config import KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
-from analysis.runner import COMMON_KEYS, load_params
+from analysis.build.runner import COMMON_KEYS, load_params
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)$")

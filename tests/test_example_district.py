@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import datasets, example_district, sampling
+from analysis.readers import datasets
+from analysis import example_district
+from analysis.sampling import step as sampling
 from analysis.__main__ import main
 from analysis.config import PARAMS_DIR, RAW_DATA_DIR
-from analysis.indicators import extract_indicators
-from analysis.labels import dataset_marker
+from analysis.summary.indicators import extract_indicators
+from analysis.present.labels import dataset_marker
 
 COMMITTED = RAW_DATA_DIR / example_district.DATASET
 FILES = ("sampling.csv", "patents.csv", "market_entities.csv")

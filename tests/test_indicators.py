@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import indicators
-from analysis.indicators import (
+from analysis.summary import indicators
+from analysis.summary.indicators import (
     INDICATOR_COLUMNS,
     UNPARSED_COLUMNS,
     cli,
@@ -18,7 +18,7 @@ from analysis.indicators import (
     read_summary,
     unparsed_mentions,
 )
-from analysis.io import DataError
+from analysis.readers.io import DataError
 
 DATA = Path(__file__).parent / "data" / "summaries"
 SEED = DATA / "2021_work_summary.txt"  # copy of the project's seed, redactions as published

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from analysis.io import DataError, read_table, write_atomic, write_csv
+from analysis.readers.io import DataError, read_table, write_atomic, write_csv
 
 TABLE = pd.DataFrame({"地区": ["全国", "福建省"], "年份": ["2021", "2020"], "抽检批次": ["6954438", "1.54亿"]})
 

@@ -7,9 +7,12 @@ The small district files below are illustrative numbers written by the tests, no
 import pandas as pd
 import pytest
 
-from analysis import datasets, figures, findings, market_entities, setup
+from analysis.readers import datasets
+from analysis import setup
+from analysis.market_entities import figures, findings
+from analysis.market_entities import step as market_entities
 from analysis.config import RAW_DATA_DIR
-from analysis.io import DataError
+from analysis.readers.io import DataError
 from analysis.parameters import ParameterError
 
 WAN, YI = 10**4, 10**8
@@ -176,7 +179,7 @@ def test_consistency_check_reports_the_inconsistent_district_and_adjusts_nothing
     # 乙区: 约0.75万 has no rounding interval, so the case is listed but not judged
     approximate = _row(check, region="乙区")
     assert pd.isna(approximate["consistent"]) and "not judged" in approximate["note"]
-    assert findings.market_entities_warnings(check, "en") == [
+    assert findings.consistency_warnings(check, "en") == [
         "WARNING: 甲区, All market entities, 2021: the change in year-end stocks 10,000 differs from new - "
         "deregistered 15,000 by -5,000, beyond the tolerance 500 (SAMR); the figures are kept as published, "
         "not adjusted."]
@@ -312,12 +315,12 @@ def test_findings_state_the_gap_plainly(national):
     table, flows = national
     comparison = market_entities.target_vs_baseline(flows, 2021, [2016, 2017, 2019])
     trend = market_entities.trend_comparison(flows, 2021, [2016, 2017, 2019])
-    zh = findings.market_entities(flows, comparison, trend, 2021, "全国", TYPES, "zh")
+    zh = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "zh")
     assert zh[0] == ("2021年末全国市场主体（合计）1.54亿户（公布约数）；2020年末存量未公布，无法计算2021年净增。"
                      "2019年末至2021年末共增3100万户，年均1550万户（区间1500万–1600万，由约数相减），"
                      "年均增长11.89%（2年）。")
     assert "全国2021年末企业存量未公布，无法计算2021年的净增和增长率。" in zh
-    en = findings.market_entities(flows, comparison, trend, 2021, "全国", TYPES, "en")
+    en = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "en")
     assert en[-1].startswith("Entry and exit rates for 2021 cannot be computed")
 
 

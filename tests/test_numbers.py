@@ -5,7 +5,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from analysis.numbers import (
+from analysis.readers.numbers import (
     MENTION_RE,
     NumberFormatError,
     ParsedNumber,

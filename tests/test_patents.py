@@ -7,9 +7,13 @@ coverage notes, findings) are tested on small tables whose results can be checke
 import pandas as pd
 import pytest
 
-from analysis import counts, figures, findings, patents, plotting, setup
+from analysis.stats import counts
+from analysis import setup
+from analysis.patents import figures, findings
+from analysis.patents import step as patents
+from analysis.present import plotting
 from analysis.config import RAW_DATA_DIR
-from analysis.io import DataError
+from analysis.readers.io import DataError
 from analysis.parameters import ParameterError
 
 HEADER = "region,level,year,period,basis,invention,utility_model,design,total,trademarks,source_url,note\n"
@@ -218,13 +222,13 @@ def test_findings_state_the_comparison_and_its_limits(table):
     growth = counts.target_vs_baseline_growth(series, 2021, baseline, by="patent_type")
     trend = counts.loglinear_trend(series, baseline, 2021, by="patent_type")
     ratios = patents.exact_rate_ratios(series, 2021, ["invention"])
-    lines = findings.patents(series, growth, ratios, trend, 2021, "全国", "en")
+    lines = findings.key_findings(series, growth, ratios, trend, 2021, "全国", "en")
     # 695946 / 530000 - 1 = +31.3%; 530000 / 453000 - 1 = +17.0%
     assert lines[0].startswith("Invention, China 2021: 695,946 granted, +31.3% on 2020 (a rounded 2020 figure), "
                                "against a 2019-2020 mean of +17.0%; the baseline trend expected ")
     assert lines[0].endswith("with 2 baseline years there is no dispersion and no prediction interval.")
     assert lines[1] == "No exact test for Invention: a rounded 2020 count."  # note: "not tested: 2020 rounded"
-    zh = findings.patents(series, growth, ratios, trend, 2021, "全国", "zh", coverage_from=2017)
+    zh = findings.key_findings(series, growth, ratios, trend, 2021, "全国", "zh", coverage_from=2017)
     assert zh[0].startswith("全国2021年发明专利授权695,946件，比上年+31.3%（上年为约数）")
     assert zh[-1].startswith("来源注明自2017年起统计口径有调整")
 

@@ -6,7 +6,7 @@ import pytest
 from matplotlib import font_manager
 
 from analysis import setup
-from analysis.plotting import CJK_FONT_NAME, cjk_font_path, save_figure
+from analysis.present.plotting import CJK_FONT_NAME, cjk_font_path, save_figure
 
 
 @pytest.fixture(autouse=True)

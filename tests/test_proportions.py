@@ -1,4 +1,4 @@
-"""Tests of analysis.proportions against R 4.2.2 (reference values from tests/r/proportions.R).
+"""Tests of analysis.stats.proportions against R 4.2.2 (reference values from tests/r/proportions.R).
 
 In every R call x is the pass count, qualified = batches - unqualified. National figures are SAMR/CFDA
 all-levels food-safety supervision sampling (source URLs in the sampling table); the small counts are
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.proportions import compare_pass_rates, holm, pass_rates, trend_test
+from analysis.stats.proportions import compare_pass_rates, holm, pass_rates, trend_test
 
 REL = 1e-9  # relative tolerance against R (the brief asks for at least 1e-8, 1e-6 for intervals)
 

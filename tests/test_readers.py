@@ -5,10 +5,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import datasets, sampling
+from analysis.readers import datasets
+from analysis.sampling import step as sampling
 from analysis.config import RAW_DATA_DIR
-from analysis.io import DataError, raw_file, read_cells, read_table
-from analysis.schema import canonical_column, load_table
+from analysis.readers.io import DataError, raw_file, read_cells, read_table
+from analysis.readers.schema import canonical_column, load_table
 
 
 def _excel_value(cell: str):

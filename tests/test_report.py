@@ -4,8 +4,10 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import report, setup
-from analysis.plotting import save_figure
+from analysis.build import report
+from analysis.present import section
+from analysis import setup
+from analysis.present.plotting import save_figure
 
 
 @pytest.fixture()
@@ -18,7 +20,7 @@ def build(tmp_path):
     save_figure(fig, "demo", tmp_path / "figures")
     plt.close(fig)
     table = pd.DataFrame({"category": ["<script>alert(1)</script>", "粮食加工品"], "pass_rate": [0.97, 0.99]})
-    report.write_section("sampling", tmp_path, title="抽检 <b>", lang="zh", summary=["合格率 97.4% & 上升"],
+    section.write_section("sampling", tmp_path, title="抽检 <b>", lang="zh", summary=["合格率 97.4% & 上升"],
                          figures=[("demo", "图 1")], tables=[("demo_table", "表 1", table)],
                          notes=["<img src=x onerror=alert(1)>"], sources=["https://example.org/a?x=1&y=2"])
     return tmp_path
@@ -46,7 +48,7 @@ def test_report_is_deterministic(build):
 
 def test_sections_come_in_report_order(tmp_path):
     for name in ("summary", "patents", "zzz", "sampling", "market_entities"):
-        report.write_section(name, tmp_path, title=name, lang="en")
+        section.write_section(name, tmp_path, title=name, lang="en")
     assert [s["name"] for s in report.read_sections(tmp_path)] == [
         "sampling", "patents", "market_entities", "summary", "zzz"]
 
@@ -54,7 +56,7 @@ def test_sections_come_in_report_order(tmp_path):
 def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
     import hashlib
 
-    from analysis import runner
+    from analysis.build import runner
     from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
 
     params = runner.load_params(DEFAULT_PARAMS)
@@ -70,7 +72,7 @@ def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
 
 
 def test_synthetic_build_is_marked_in_the_report_title(build):
-    from analysis import runner
+    from analysis.build import runner
     from analysis.config import DEFAULT_PARAMS
 
     params = runner.load_params(DEFAULT_PARAMS) | {"dataset": "example_district"}

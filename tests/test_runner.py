@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from analysis import runner
+from analysis.build import runner
 from analysis.config import DEFAULT_PARAMS
 
 

@@ -2,9 +2,9 @@
 import pandas as pd
 import pytest
 
-from analysis import sampling
+from analysis.sampling import step as sampling
 from analysis.config import RAW_DATA_DIR
-from analysis.io import DataError
+from analysis.readers.io import DataError
 from analysis.parameters import ParameterError
 
 HEADER = "region,level,scope,year,period,category,batches,unqualified,unqualified_rate_pct,source_url,note\n"

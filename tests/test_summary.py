@@ -5,10 +5,13 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import datasets, example_district, findings, summary
+from analysis.readers import datasets
+from analysis import example_district
+from analysis.summary import findings
+from analysis.summary import compare as summary
 from analysis.config import RAW_DATA_DIR, dataset_dirs
-from analysis.indicators import extract_indicators, read_summary, unparsed_mentions
-from analysis.labels import format_bounds
+from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.present.labels import format_bounds
 from analysis.parameters import ParameterError
 
 SUMMARY = RAW_DATA_DIR / "2021_work_summary.txt"
@@ -203,7 +206,7 @@ def test_nothing_to_compare():
     assert comparison.empty and list(comparison.columns) == summary.COMPARISON_COLUMNS
     figures = summary.figures(extract_indicators(text), text)
     bounds = summary.bounds_counts(summary.redactions(figures))
-    assert findings.work_summary(figures, bounds, unparsed_mentions(text), comparison, REGION, "district", 2021,
+    assert findings.key_findings(figures, bounds, unparsed_mentions(text), comparison, REGION, "district", 2021,
                                  "en") == [
         "The summary states 2 figures in 2 domains (food 1, enforcement 1); 2 of them are redacted (digits replaced "
         "by X, or the number removed).",
@@ -266,7 +269,7 @@ def test_example_district_agrees_with_every_compared_figure(seed, tmp_path):
                                  example_district.DATASET)
     assert list(comparison["indicator"]) == [c.indicator for c in summary.COMPARED]
     assert list(comparison["verdict"]) == ["consistent"] * 7, comparison["reason"].tolist()
-    lines = findings.work_summary(figures, summary.bounds_counts(redacted), unparsed, comparison,
+    lines = findings.key_findings(figures, summary.bounds_counts(redacted), unparsed, comparison,
                                   example_district.REGION, example_district.DATASET, 2021, "en")
     assert lines[-1].startswith("All 7 figures (patents granted, growth of patents granted, new market entities")
     assert lines[-1].endswith("are consistent with the structured data of Example District (SYNTHETIC), 2021 "
@@ -278,7 +281,7 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
     _, rows, figures, redacted, unparsed = seed
     bounds = summary.bounds_counts(redacted)
     contradiction = compared(SEED_SUMMARY, district_tables(patent_totals={2020: 150, 2021: 226}))
-    zh = findings.work_summary(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "zh")
+    zh = findings.key_findings(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "zh")
     assert zh[0].startswith("工作总结列出72个统计数字，分属8个领域（食品25个、执法办案13个、")
     assert zh[0].endswith("其中70个隐去了数字（以X代替或整体删去）。")
     assert zh[1] == ("按X的位数推出上下限：12个为0–9、21个为10–99、1个为≥10、24个为100–999、4个为≥100、2个为≥1,000、"
@@ -287,11 +290,11 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
     assert zh[3].endswith("与示例区2021年的结构化数据（数据集district）对照：6个一致，1个矛盾，0个无法比较（原因见对照表）。")
     assert zh[4] == ("矛盾：专利授权量增长，总结为100–999%，结构化数据为50.7%"
                      "（patents.csv 示例区 2021 total, basis all, growth on 2020）。")
-    en = findings.work_summary(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "en")
+    en = findings.key_findings(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "en")
     assert en[4] == ("Contradiction, growth of patents granted: the summary states 100–999%, the structured data give "
                      "50.7% (patents.csv 示例区 2021 total, basis all, growth on 2020).")
     nothing = compared(SEED_SUMMARY, district_tables(), region="本区")
-    assert findings.work_summary(figures, bounds, unparsed, nothing, "本区", "public", 2021, "zh")[-1] == (
+    assert findings.key_findings(figures, bounds, unparsed, nothing, "本区", "public", 2021, "zh")[-1] == (
         "7个数字（专利授权量、专利授权量增长、新增市场主体、新增个体工商户、新增农民专业合作社、市场主体净增长、食品抽检批次）"
         "可与结构化数据对照，但数据集public中没有本区2021年的对应数据，未作比较（原因见对照表）。")
 

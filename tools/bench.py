@@ -26,7 +26,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis import runner  # noqa: E402
+from analysis.build import runner  # noqa: E402
 from analysis.config import dataset_dirs  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")

@@ -10,7 +10,7 @@ def setup() -> None:
 
     import pandas as pd
 
-    from analysis.plotting import use_cjk_font
+    from analysis.present.plotting import use_cjk_font
 
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)

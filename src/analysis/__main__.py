@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 from analysis.config import DEFAULT_PARAMS, PROJ_ROOT, dataset_dirs
-from analysis.io import DataError
+from analysis.readers.io import DataError
 
 
 def _process(args) -> int:
-    from analysis import datasets
+    from analysis.readers import datasets
 
     for name in args.names or list(datasets.STEPS):
         _, processed_dir = dataset_dirs(args.dataset)
@@ -22,7 +22,7 @@ def _process(args) -> int:
 
 
 def _validate(args) -> int:
-    from analysis import datasets
+    from analysis.readers import datasets
 
     failed = 0
     for path in args.paths:
@@ -37,7 +37,7 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    from analysis import runner
+    from analysis.build import runner
 
     path = runner.run(args.name, args.params)
     print(f"wrote {path.relative_to(PROJ_ROOT)}")
@@ -45,7 +45,7 @@ def _run(args) -> int:
 
 
 def _refresh(args) -> int:
-    from analysis import runner
+    from analysis.build import runner
 
     for name in args.names:
         print(f"wrote {runner.refresh_committed(name).relative_to(PROJ_ROOT)}")
@@ -53,7 +53,7 @@ def _refresh(args) -> int:
 
 
 def _report(args) -> int:
-    from analysis import report, runner
+    from analysis.build import report, runner
 
     path = report.build(PROJ_ROOT / runner.build_dir(args.params), args.params, runner.load_params(args.params))
     print(f"wrote {path.relative_to(PROJ_ROOT)}")
@@ -61,7 +61,7 @@ def _report(args) -> int:
 
 
 def _slice_params(args) -> int:
-    from analysis import build
+    from analysis.build import incremental as build
 
     for path in build.write_param_slices(args.params):
         print(f"parameters changed: {path.relative_to(PROJ_ROOT)}")
@@ -69,22 +69,22 @@ def _slice_params(args) -> int:
 
 
 def _deps(args) -> int:
-    from analysis import build
-    from analysis.io import write_text
+    from analysis.build import incremental as build
+    from analysis.readers.io import write_text
 
     write_text(build.notebook_dependencies(args.params), args.output)
     return 0
 
 
 def _indicators(argv: list[str]) -> int:
-    from analysis import indicators
+    from analysis.summary import indicators
 
     return indicators.cli(argv)
 
 
 def _example_district(args) -> int:
     from analysis import example_district
-    from analysis.io import display_path
+    from analysis.readers.io import display_path
 
     for path in example_district.write(args.out, args.seed):
         print(f"wrote {display_path(path)}")
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")
     p.set_defaults(func=_example_district)
     args = parser.parse_args(argv)
-    from analysis.runner import RunError
+    from analysis.build.runner import RunError
 
     try:
         return args.func(args)

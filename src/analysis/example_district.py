@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import RAW_DATA_DIR
-from analysis.io import write_csv
+from analysis.readers.io import write_csv
 
 DATASET = "example_district"
 REGION = "示例区(合成数据)"

@@ -1,4 +1,4 @@
-# Reference values for tests/test_counts.py (analysis.counts).
+# Reference values for tests/test_counts.py (analysis.stats.counts).
 # Run: Rscript tests/r/counts.R   (R 4.2.2, MASS 7.3; output pasted as literals into the Python tests)
 suppressPackageStartupMessages(library(MASS))
 p <- function(label, x) cat(sprintf("%-55s %s\n", label, paste(sprintf("%.15g", x), collapse = " ")))
@@ -53,7 +53,7 @@ t90 <- poisson.test(c(190, 150), c(1, 1), conf.level = 0.9)
 p("rr district 2021/2020 conf.level=0.9 conf.int", t90$conf.int)
 
 # --- log-linear trend on the baseline, quasi-Poisson and negative binomial ---------------------
-# PI formula (see analysis.counts.loglinear_trend):
+# PI formula (see analysis.stats.counts.loglinear_trend):
 #   v = se.fit^2 / dispersion (unit-dispersion variance of the log mean), phi* = max(phi, 1)
 #   sd = sqrt(phi* * (mu + mu^2 v)),  PI = max(0, mu -/+ qt(0.975, df.residual) * sd),  z = (obs - mu)/sd
 trend_qp <- function(label, yrs, y, target, obs) {
@@ -94,10 +94,10 @@ trend_nb <- function(label, yrs, y, target, obs) {
 for (s in names(fujian)) trend_nb(paste("fujian", s), 2015:2020, fujian[[s]][1:6], 2021, fujian[[s]][7])
 trend_nb("cn_inv", 2015:2020, cn_inv[1:6], 2021, 695946)
 # 3 points, 1 residual df: glm.nb warns "alternation limit reached", but its estimates are the same with
-# maxit = 100, 1000 and 5000 (checked), and equal analysis.counts to 1e-10.
+# maxit = 100, 1000 and 5000 (checked), and equal analysis.stats.counts to 1e-10.
 trend_nb("cn_util gap", c(2016, 2020, 2021), cn_util[1:3], 2022, 2804155)
 # No overdispersion (sum((y - mu)^2 - y) <= 0 under the Poisson fit): glm.nb runs theta up to ~5e6 with
-# "iteration limit reached"; analysis.counts takes theta = Inf and uses the Poisson fit, whose
+# "iteration limit reached"; analysis.stats.counts takes theta = Inf and uses the Poisson fit, whose
 # prediction sd is sqrt(mu + mu^2 se.fit^2).
 trend_pois <- function(label, yrs, y, target, obs) {
   d <- data.frame(y = y, year = yrs); cen <- mean(yrs)

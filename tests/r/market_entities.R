@@ -1,4 +1,4 @@
-# Reference values for tests/test_market_entities.py (analysis.market_entities.trend_comparison).
+# Reference values for tests/test_market_entities.py (analysis.market_entities.step.trend_comparison).
 # Run: Rscript tests/r/market_entities.R   (output pasted as literals into the Python tests)
 p <- function(label, x) cat(sprintf("%-60s %s\n", label, paste(sprintf("%.15g", x), collapse = " ")))
 

@@ -1,4 +1,4 @@
-# Reference values for tests/test_proportions.py (analysis.proportions).
+# Reference values for tests/test_proportions.py (analysis.stats.proportions).
 # Run: Rscript tests/r/proportions.R   (base R only; R 4.2.2 produced the literals in the tests)
 # Every count is a pass count: x = qualified = batches - unqualified.
 # Figures: SAMR/CFDA notices on all-levels food-safety supervision sampling (source URLs in the sampling table).

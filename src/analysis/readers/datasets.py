@@ -6,11 +6,11 @@ from pathlib import Path
 from types import ModuleType
 
 from analysis.config import dataset_dirs
-from analysis.schema import load_table
+from analysis.readers.schema import load_table
 
 #: Dataset name -> module implementing its raw -> processed step.
-STEPS = {"sampling": "analysis.sampling", "patents": "analysis.patents",
-         "market_entities": "analysis.market_entities"}
+STEPS = {"sampling": "analysis.sampling.step", "patents": "analysis.patents.step",
+         "market_entities": "analysis.market_entities.step"}
 
 
 def step(name: str) -> ModuleType:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.io import raw_file, write_csv
+from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
-from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
+from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "sampling.csv"
 PROCESSED_FILE = "sampling.csv"

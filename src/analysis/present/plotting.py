@@ -6,10 +6,9 @@ import logging
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from analysis.io import write_atomic
+from analysis.readers.io import write_atomic
 
 #: The CJK font the project installs (Noto Sans CJK SC, shipped by the mplfonts wheel on PyPI).
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -62,3 +61,9 @@ def save_figure(fig, name: str, figures_dir: Path | str) -> dict[str, Path]:
                      fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight"))
         written[fmt] = path
     return written
+
+
+def marker_style(colour: str, hollow: bool = False, marker: str = "o") -> dict:
+    """Keyword arguments of ``ax.plot`` for markers only, filled or hollow."""
+    return {"marker": marker, "linestyle": "none", "color": colour, "mfc": "none" if hollow else colour,
+            "markersize": 6}

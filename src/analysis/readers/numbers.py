@@ -27,7 +27,7 @@ in that unit), and count units (``户``, ``批次``, ``人次``...): with them a
 ``下降0.2个百分点`` is -0.2 pp.
 
 The regular expression :data:`MENTION_RE` that parses one figure also finds figures in running text
-(``analysis.indicators``); :func:`fold_width` maps full-width characters one to one so offsets survive.
+(``analysis.summary.indicators``); :func:`fold_width` maps full-width characters one to one so offsets survive.
 """
 from __future__ import annotations
 

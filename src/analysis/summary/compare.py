@@ -1,4 +1,4 @@
-"""The annual work summary's figures (:mod:`analysis.indicators`) against the structured data.
+"""The annual work summary's figures (:mod:`analysis.summary.indicators`) against the structured data.
 
 The summary states its figures with redactions (``专利授权量XXX件``: 100 to 999). For the figures the
 three analyses also compute, :func:`compare` sets the stated value or bounds beside the processed
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import market_entities
+from analysis.market_entities import step as market_entities
 from analysis.config import PROJ_ROOT
-from analysis.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN
-from analysis.labels import format_bounds, format_figure
+from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN
+from analysis.present.labels import format_bounds, format_figure
 from analysis.parameters import ParameterError, check_lang
 
 #: Domains in display order.
@@ -87,7 +87,7 @@ def check_params(summary_path: str | Path, region: str, target_year: int, lang: 
 def figures(rows: pd.DataFrame, text: str) -> pd.DataFrame:
     """The stated figures by domain (:data:`DOMAINS`), then in text order, with what the summary wrote.
 
-    ``rows``: :func:`analysis.indicators.extract_indicators` of ``text``; columns :data:`FIGURE_COLUMNS`.
+    ``rows``: :func:`analysis.summary.indicators.extract_indicators` of ``text``; columns :data:`FIGURE_COLUMNS`.
     """
     rank = rows["domain"].map({d: i for i, d in enumerate(DOMAINS)})
     ordered = rows.assign(_rank=rank).sort_values(["_rank", "start"], kind="stable")
@@ -217,7 +217,7 @@ def _food_batches(sampling: pd.DataFrame, region: str, year: int) -> Counterpart
 class Compared:
     """A figure the summary states and the structured data also give.
 
-    ``objects``: the names :func:`analysis.indicators.extract_indicators` gives it; ``units``: the units it
+    ``objects``: the names :func:`analysis.summary.indicators.extract_indicators` gives it; ``units``: the units it
     may be stated in; ``table`` and ``lookup``: where its structured counterpart comes from;
     ``new_only``: only in a sentence on new registrations (个体/农专 there are new entities, not stocks).
     """
@@ -281,7 +281,7 @@ def _stated(rows: pd.DataFrame, spec: Compared) -> pd.DataFrame:
 
 def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, target_year: int,
             dataset: str) -> pd.DataFrame:
-    """One row per compared figure of the summary (``rows``: :func:`analysis.indicators.extract_indicators`).
+    """One row per compared figure of the summary (``rows``: :func:`analysis.summary.indicators.extract_indicators`).
 
     ``tables``: the processed ``patents``, ``market_entities`` and ``sampling`` tables of ``dataset``
     (their modules' ``load``). Rows in the order of :data:`COMPARED`, columns :data:`COMPARISON_COLUMNS`.

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import counts
+from analysis.stats import counts
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.io import raw_file, write_csv
+from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
-from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
+from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "patents.csv"
 PROCESSED_FILE = "patents.csv"
@@ -136,7 +136,7 @@ def overview(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def growth(series: pd.DataFrame, patent_types) -> pd.DataFrame:
-    """:func:`analysis.counts.growth_table` per type, with the qualifiers of both counts compared.
+    """:func:`analysis.stats.counts.growth_table` per type, with the qualifiers of both counts compared.
 
     A growth rate from a rounded count (``granted_qualifier`` or ``previous_qualifier`` not exact) is
     only as precise as the rounding: 53.0万 is 529500 to 530500, about +/-0.1%.
@@ -150,7 +150,7 @@ def growth(series: pd.DataFrame, patent_types) -> pd.DataFrame:
 
 
 def exact_rate_ratios(series: pd.DataFrame, target_year: int, patent_types) -> pd.DataFrame:
-    """:func:`analysis.counts.rate_ratios`, target year / year before, for each type with both counts exact.
+    """:func:`analysis.stats.counts.rate_ratios`, target year / year before, for each type with both counts exact.
 
     A type whose count in either year is rounded or missing gets a row with no statistics and a
     ``note`` saying why: an exact Poisson test of a rounded figure would be meaningless.

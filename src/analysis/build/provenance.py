@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT, dataset_dirs
-from analysis.io import display_path
+from analysis.readers.io import display_path
 
 #: Packages whose versions change results or their printed form.
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",

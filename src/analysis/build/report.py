@@ -24,40 +24,13 @@ import jinja2
 import openpyxl
 import pandas as pd
 
-from analysis.io import write_atomic, write_csv, write_text
-from analysis.labels import dataset_marker
-from analysis.provenance import provenance
+from analysis.readers.io import write_atomic, write_text
+from analysis.present.labels import dataset_marker
+from analysis.build.provenance import provenance
 
 #: Order of sections in the report; unknown sections follow alphabetically.
 SECTION_ORDER = ("sampling", "patents", "market_entities", "summary")
 TITLES = {"zh": "市场监管年度工作分析报告", "en": "Market regulation annual review"}
-
-
-def _jsonable(value):
-    if isinstance(value, Path):
-        return value.as_posix()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def write_section(name: str, out_dir: Path | str, *, title: str, lang: str, summary: list[str] = (),
-                  figures: list[tuple[str, str]] = (), tables: list[tuple[str, str, pd.DataFrame]] = (),
-                  notes: list[str] = (), sources: list[str] = ()) -> Path:
-    """Record one notebook's contribution to the report.
-
-    ``figures``: (file stem under ``figures/``, caption); ``tables``: (stem, caption, DataFrame).
-    """
-    out_dir = Path(out_dir)
-    table_entries = []
-    for stem, caption, frame in tables:
-        write_csv(frame, out_dir / "tables" / f"{stem}.csv")
-        table_entries.append({"file": f"tables/{stem}.csv", "caption": caption})
-    section = {
-        "name": name, "title": title, "lang": lang, "summary": list(summary),
-        "figures": [{"file": f"figures/{stem}.png", "caption": caption} for stem, caption in figures],
-        "tables": table_entries, "notes": list(notes), "sources": sorted(set(sources)),
-    }
-    text = json.dumps(section, ensure_ascii=False, indent=1, sort_keys=True, default=_jsonable)
-    return write_text(text + "\n", out_dir / "sections" / f"{name}.json")
 
 
 def read_sections(out_dir: Path | str) -> list[dict]:
@@ -106,7 +79,7 @@ def font_face(text: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    from analysis.plotting import CJK_FONT_NAME, cjk_font_path
+    from analysis.present.plotting import CJK_FONT_NAME, cjk_font_path
 
     options = subset.Options()
     options.name_IDs = ["*"]
@@ -131,7 +104,7 @@ def render(out_dir: Path | str, origin: dict | None = None) -> str:
             figure["src"] = _embed_png(out_dir / figure["file"])
         for table in section["tables"]:
             table["html"] = _table_html(out_dir / table["file"])
-    env = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("analysis.build", "templates"),
                              autoescape=True, keep_trailing_newline=True)
     parameters = (yaml_text(origin["parameters"]) if origin else "")
     template = env.get_template("report.html.j2")

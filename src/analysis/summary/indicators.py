@@ -14,7 +14,7 @@ How a mention is classified, in this order (each step claims its characters):
    (近三年, 一季度), names and set phrases (十九大, 四个意识, 八项规定, 五星级, 8小时以外), redacted place
    names (XX县, XX园) and rate bases (每万人).
 3. Figures: a number (Arabic, X run, Chinese numeral, 数十) with its qualifiers and unit, read by
-   :func:`analysis.numbers.parse_number`; ``10-15家`` and ``三至五个`` are one range. A figure without a
+   :func:`analysis.readers.numbers.parse_number`; ``10-15家`` and ``三至五个`` are one range. A figure without a
    unit goes to the unparsed list; a single Chinese digit without a unit (一 in 一品一码) is a word.
 4. A 万/亿 + unit, a % or a 个百分点 with no number before it is a figure whose number was removed:
    value and bounds unknown, qualifier ``redacted``.
@@ -39,7 +39,7 @@ Columns of a row:
     any other rate as written (抽检合格率);
   - inside brackets with nothing before, the phrase before the brackets (``清单（第二版）（XXX类``);
   - else empty.
-- ``value``, ``lower``, ``upper``, ``qualifier``: as in :mod:`analysis.numbers`; a 万/亿 before a count unit
+- ``value``, ``lower``, ``upper``, ``qualifier``: as in :mod:`analysis.readers.numbers`; a 万/亿 before a count unit
   multiplies the value (``XX余万条`` -> lower 100000, unit 条), money stays in 万元/亿元.
 - ``unit``: as written (批次, 户, 万元, %, 个百分点 ...).
 - ``is_growth_rate``: a % or 个百分点 right after 增长, 上升, 下降, 增幅 ... (optionally after 同比, 同期,
@@ -60,8 +60,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analysis.io import ENCODINGS, DataError, Problem, display_path, write_atomic, write_csv
-from analysis.numbers import (
+from analysis.readers.io import ENCODINGS, DataError, Problem, display_path, write_atomic, write_csv
+from analysis.readers.numbers import (
     CN_DIGITS,
     DIRECTION_WORDS,
     MENTION_RE,

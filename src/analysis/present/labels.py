@@ -144,7 +144,7 @@ def format_range(low: float, high: float, lang: str) -> str:
 
 
 def step_label(step: str, status: str, year: int, target_year: int, start: int, lang: str) -> str:
-    """The x label of one waterfall bar (see :func:`analysis.market_entities.waterfall_steps`).
+    """The x label of one waterfall bar (see :func:`analysis.market_entities.step.waterfall_steps`).
 
     ``year``: the bar's year; ``start``: the year of the opening bar (the last published year-end stock).
     """

@@ -5,7 +5,7 @@ Loading runs in two stages:
 
 1. *parse*: column names are mapped from Chinese or English (:data:`COLUMN_ALIASES`); each cell is
    parsed as written in Chinese reports (``1.54亿``, ``638万余``, ``2021年``, ``福建``) by
-   :mod:`analysis.numbers`, which no validation library does. A count keeps, beside its value, how
+   :mod:`analysis.readers.numbers`, which no validation library does. A count keeps, beside its value, how
    it was written (see :data:`COUNT_DETAILS`): ``<name>_qualifier`` (exact, rounded, lower_bound,
    approximate ...), ``<name>_lower``/``<name>_upper`` (the interval the writing allows: 1.54亿 is
    1.535亿..1.545亿, 638万余 has no upper bound) and ``<name>_text`` (the figure as written). A cell that
@@ -14,7 +14,7 @@ Loading runs in two stages:
    values, key uniqueness and cross-column rules on the parsed values (the PUDL pattern); its failure
    cases are rewritten as sentences (pandera's own messages name checks, not values).
 
-Every problem of both stages is collected and raised together as one :class:`~analysis.io.DataError`,
+Every problem of both stages is collected and raised together as one :class:`~analysis.readers.io.DataError`,
 one line each, sorted by row and column: file, row (header = row 1), column, what is wrong, what was
 expected.
 """
@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
-from analysis.numbers import (NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
+from analysis.readers.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
+from analysis.readers.numbers import (NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
                               parse_year)
 
 #: Column names accepted for each canonical column (Chinese headers exported by government systems).
@@ -86,7 +86,7 @@ EXAMPLES = {
 }
 URL_PATTERN = r"https?://\S+"
 #: The columns ``<name>_<detail>`` a count field adds beside its value: these attributes of its
-#: :class:`~analysis.numbers.ParsedNumber`. An empty cell (not published) leaves all of them empty.
+#: :class:`~analysis.readers.numbers.ParsedNumber`. An empty cell (not published) leaves all of them empty.
 COUNT_DETAILS = ("qualifier", "lower", "upper", "text")
 
 

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.counts import growth_table, loglinear_trend
-from analysis.io import Problem, raw_file, write_csv
+from analysis.stats.counts import growth_table, loglinear_trend
+from analysis.readers.io import Problem, raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
-from analysis.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
+from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 
 RAW_FILE = "market_entities.csv"
 PROCESSED_FILE = "market_entities.csv"
@@ -46,7 +46,7 @@ FLOW_PERIOD_PATTERN = rf"FY|H[12]|Q[1-4]|M{_MM}(?:-M{_MM})?|{_MM}-{_DD}\.\.{_MM}
 def _period_problems(parsed: pd.DataFrame, where: str) -> list[Problem]:
     """A stock needs a point date (year-end, end-Jun ...), a flow a span (FY, H1, M01-M09 ...).
 
-    A :data:`analysis.schema.TableCheck` of :data:`SCHEMA`, so ``python -m analysis validate`` checks it too.
+    A :data:`analysis.readers.schema.TableCheck` of :data:`SCHEMA`, so ``python -m analysis validate`` checks it too.
     """
     problems = []
     for _, row in parsed.iterrows():
@@ -92,7 +92,7 @@ def read(raw_dir: Path | str = RAW_DATA_DIR, sheet: str | None = None) -> tuple[
     """Read and validate the raw table: ``market_entities.csv`` (any supported encoding) or ``.xlsx``.
 
     Each count column ``<type>`` comes with ``<type>_qualifier``, ``<type>_lower``/``<type>_upper`` and
-    ``<type>_text`` (the figure as written), see :data:`analysis.schema.COUNT_DETAILS`.
+    ``<type>_text`` (the figure as written), see :data:`analysis.readers.schema.COUNT_DETAILS`.
     """
     return load_table(raw_file(raw_dir, RAW_FILE), SCHEMA, sheet=sheet)
 
@@ -304,7 +304,7 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     - ``stock`` (year-end, with ``stock_qualifier``, ``stock_low``, ``stock_high``), ``opening_stock``
       (year-end of the year before, NaN if not published), ``prev_year`` / ``years_since_prev`` /
       ``prev_stock`` / ``prev_low`` / ``prev_high``: the previous year with a year-end stock
-      (:func:`analysis.counts.growth_table`);
+      (:func:`analysis.stats.counts.growth_table`);
     - ``net_growth`` = stock - opening_stock, only when both are published (never across a gap);
     - ``mean_annual_change`` = (stock - prev_stock) / years_since_prev (= net growth for one year), with
       ``change_low``/``change_high``: its bounds from the two stocks' rounding intervals
@@ -460,7 +460,7 @@ def trend_comparison(table: pd.DataFrame, target_year: int, baseline_years: Iter
                      family: str = "quasipoisson") -> pd.DataFrame:
     """The target year's year-end stock and growth against the baseline years' log-linear trend.
 
-    Fits :func:`analysis.counts.loglinear_trend` to the published year-end stocks of the baseline
+    Fits :func:`analysis.stats.counts.loglinear_trend` to the published year-end stocks of the baseline
     years (gaps skipped, never filled) per entity type and compares the target year's stock with the
     trend's prediction interval. From the same fit: ``trend_growth_rate`` = exp(slope) - 1 against the
     ``observed_growth_rate`` (annualised over ``span``, the target year and the previous year with a

@@ -21,7 +21,7 @@ from jupyter_client import AsyncKernelManager
 from traitlets import default
 
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
-from analysis.io import display_path, write_text
+from analysis.readers.io import display_path, write_text
 
 COMMON_KEYS = ("dataset", "lang", "target_year")
 CELL_TIMEOUT_S = 600

@@ -1,0 +1,1 @@
+"""The build: parameter slices and dependencies, the notebook runner, provenance, the report."""

@@ -1,0 +1,1 @@
+"""Market-entity net growth: the dataset step, its figures and its findings."""

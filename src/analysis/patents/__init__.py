@@ -1,0 +1,1 @@
+"""Patent growth: the dataset step, its figures and its findings."""

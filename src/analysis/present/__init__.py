@@ -1,0 +1,1 @@
+"""Presentation: labels, number formatting, figures styling, report sections. Imports readers only."""

@@ -1,0 +1,1 @@
+"""Sampling pass rates: the dataset step, its figures and its findings."""

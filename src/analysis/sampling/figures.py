@@ -1,0 +1,38 @@
+"""The figures of the sampling pass rates: one function per figure, returning a matplotlib Figure."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from analysis.present.labels import label
+from analysis.present.plotting import BASE_COLOUR, TARGET_COLOUR
+
+
+def pass_rate_figure(rates: pd.DataFrame, published: pd.DataFrame, target_year: int, lang: str,
+                     title: str):
+    """Pass rate per year with 95% Wilson intervals; the target year in red.
+
+    ``rates``: exact-count years (``year``, ``pass_rate``, ``wilson_low``, ``wilson_high``).
+    ``published``: years with only a published, rounded rate (``year``, ``published_pass_rate_pct``),
+    drawn hollow and without an interval, so they are never mistaken for exact counts.
+    """
+    fig, ax = plt.subplots()
+    for _, row in rates.iterrows():
+        colour = TARGET_COLOUR if row["year"] == target_year else BASE_COLOUR
+        centre = 100 * row["pass_rate"]
+        ax.errorbar(row["year"], centre, yerr=[[centre - 100 * row["wilson_low"]], [100 * row["wilson_high"] - centre]],
+                    fmt="o", color=colour, capsize=4, markersize=7)
+        ax.annotate(f"{centre:.2f}", (row["year"], centre), textcoords="offset points", xytext=(8, -3),
+                    fontsize=9, color=colour)
+    if len(published):
+        ax.plot(published["year"], published["published_pass_rate_pct"], "o", mfc="none", color=BASE_COLOUR,
+                markersize=8, label="公布值（约数）" if lang == "zh" else "published rate (rounded)")
+        ax.legend(frameon=False, loc="lower left")
+    years = sorted(set(rates["year"]).union(published["year"]))
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlabel(label("year", lang))
+    ax.set_ylabel(label("pass_rate_pct", lang))
+    ax.set_title(title)
+    ax.margins(x=0.15, y=0.25)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,1 @@
+"""The work summary: figure extraction, comparison with the structured data, findings."""
