@@ -159,10 +159,18 @@ CASES = [
       "district"]),
     ("non-URL source", "sampling.csv", csv_bytes(edit(2, source_url="SAMR 通告2022年第15号")),
      ["{raw}:2: column 'source_url': not a URL: 'SAMR 通告2022年第15号'; expected a source URL starting with "
-      "http:// or https://"]),
+      "http:// or https:// and a host name, without spaces, braces or quotes"]),
     ("URL without scheme", "sampling.csv", csv_bytes(edit(3, source_url="www.samr.gov.cn/x")),
      ["{raw}:3: column 'source_url': not a URL: 'www.samr.gov.cn/x'; expected a source URL starting with "
-      "http:// or https://"]),
+      "http:// or https:// and a host name, without spaces, braces or quotes"]),
+    ("URL with an unfilled template", "sampling.csv",
+     csv_bytes(edit(2, source_url="https://freewechat.com/a/MzA4NjcxNjkzNw==/2651936835/{{href}}")),
+     ["{raw}:2: column 'source_url': not a URL: 'https://freewechat.com/a/MzA4NjcxNjkzNw==/2651936835/{{{{href}}}}'; "
+      "expected a source URL starting with http:// or https:// and a host name, without spaces, braces or "
+      "quotes"]),
+    ("URL with a space", "sampling.csv", csv_bytes(edit(2, source_url="https://www.samr.gov.cn/a b.html")),
+     ["{raw}:2: column 'source_url': not a URL: 'https://www.samr.gov.cn/a b.html'; expected a source URL "
+      "starting with http:// or https:// and a host name, without spaces, braces or quotes"]),
     ("fractional count", "sampling.csv", csv_bytes(edit(2, batches="2459894.5")),
      ["{raw}:2: column 'batches': not a whole number: 2459894.5; expected a whole number >= 0"]),
     ("redacted value", "sampling.csv", csv_bytes(edit(2, unqualified="XXX")),

@@ -7,7 +7,7 @@ The small district files below are illustrative numbers written by the tests, no
 import pandas as pd
 import pytest
 
-from analysis.readers import datasets
+from analysis.readers import datasets, gaps
 from analysis import setup
 from analysis.market_entities import figures, findings
 from analysis.market_entities import step as market_entities
@@ -71,7 +71,8 @@ def cjk_figures():
 @pytest.fixture(scope="module")
 def national():
     """The shipped table (all regions) and the national flows of three entity types."""
-    table = market_entities.tidy(market_entities.read(RAW_DATA_DIR)[0])
+    table = market_entities.with_gaps(market_entities.tidy(market_entities.read(RAW_DATA_DIR)[0]),
+                                      gaps.read(RAW_DATA_DIR, "market_entities"))
     return table, market_entities.flows(table, "全国", TYPES)
 
 
@@ -101,7 +102,7 @@ def test_processing_is_deterministic_and_load_returns_what_tidy_wrote(tmp_path):
     raw = _write(tmp_path / "raw", INCONSISTENT)
     first = market_entities.process(raw, tmp_path / "a")
     assert first.read_bytes() == market_entities.process(raw, tmp_path / "b").read_bytes()
-    expected = market_entities.tidy(market_entities.read(raw)[0])
+    expected = market_entities.with_gaps(market_entities.tidy(market_entities.read(raw)[0]), gaps.read(raw))
     expected = expected.mask(expected.isna())  # an empty cell is None in memory, NaN when read back
     pd.testing.assert_frame_equal(market_entities.load(first.parent), expected, check_dtype=False)
 
@@ -228,7 +229,7 @@ def test_national_net_growth_2016_to_2017_by_hand(national):
 
 def test_national_gap_years_give_the_annualised_change_and_a_plain_statement(national):
     _, flows = national
-    # 2021: the 2020 year-end stock is not published
+    # 2021: the 2020 year-end stock was published but is not in the data (gaps.csv: not_collected)
     row = _row(flows, entity_type="all_entities", year=2021)
     assert pd.isna(row["net_growth"]) and pd.isna(row["opening_stock"])
     assert (row["prev_year"], row["years_since_prev"]) == (2019, 2)
@@ -237,9 +238,10 @@ def test_national_gap_years_give_the_annualised_change_and_a_plain_statement(nat
     assert row["mean_annual_change"] == 1550 * WAN
     # bounds: (1.535亿 - 1.235亿) / 2 .. (1.545亿 - 1.225亿) / 2 = 1500万 .. 1600万
     assert (row["change_low"], row["change_high"]) == (1500 * WAN, 1600 * WAN)
-    assert row["note"].startswith("year-end 2020 stock not published: net growth 2021 cannot be computed; "
+    assert row["opening_gap"] == "not_collected" and row["stock_gap"] == ""
+    assert row["note"].startswith("year-end 2020 stock not in the data (未收录): net growth 2021 cannot be computed; "
                                   "annualised over 2019-2021 (2 years) instead")
-    # 2019: the 2018 year-end stock is not published
+    # 2019: the 2018 year-end stock is not in the data
     row = _row(flows, entity_type="all_entities", year=2019)
     assert row["annualised_growth"] == pytest.approx((1.23 * YI / (9814.8 * WAN)) ** (1 / 2) - 1, rel=EXACT)
     assert row["mean_annual_change"] == pytest.approx((12300 - 9814.8) * WAN / 2, rel=EXACT)  # 1242.6万
@@ -255,7 +257,7 @@ def test_national_entry_rates_need_the_opening_stock_and_non_samr_never_enters(n
     # 2019 FY new 2179万 is published, but the 2018 year-end stock is not: no entry rate
     row = _row(flows, entity_type="all_entities", year=2019)
     assert row["new"] == 2179 * WAN and pd.isna(row["entry_rate"])
-    assert "entry rate cannot be computed: year-end 2018 stock not published" in row["note"]
+    assert "entry rate cannot be computed: year-end 2018 stock not in the data (未收录)" in row["note"]
     # 2021 FY new 2887万 is NON-SAMR (商务部研究院 + 天眼查): it is not the regulator's figure
     assert pd.isna(_row(flows, entity_type="all_entities", year=2021)["new"])
     assert _row(flows, entity_type="individual", year=2021)["new"] == 1970.1 * WAN
@@ -276,7 +278,7 @@ def test_national_target_against_the_baseline_mean_by_hand(national):
         ((9814.8 / 8705 - 1) + ((12300 / 9814.8) ** 0.5 - 1)) / 2, rel=EXACT)
     entry = _row(comparison, entity_type="individual", measure="entry_rate")
     assert pd.isna(entry["target"]) and entry["note"].startswith(
-        "2021: not computable (year-end 2020 stock not published)")
+        "2021: not computable (year-end 2020 stock not in the data (未收录))")
     # 近3858万 has no lower bound, so neither has the baseline mean's lower bound
     enterprises = _row(comparison, entity_type="enterprises", measure="net_growth_per_year")
     assert pd.isna(enterprises["baseline_low"]) and pd.isna(enterprises["target"])
@@ -294,7 +296,8 @@ def test_national_trend_against_r(national):
     assert fit["trend_growth_rate"] == pytest.approx(0.121593206815606, rel=R_REL)  # R: exp(coef(fit)[2]) - 1
     assert fit["trend_change_per_year"] == pytest.approx(15877864.056612, rel=R_REL)  # R: mu*(1-exp(-2b))/2
     assert fit["above_trend"] == "within" and fit["observed_change_per_year"] == 1550 * WAN
-    assert _row(trend, entity_type="enterprises")["note"] == "year-end 2021 stock not published: no comparison"
+    assert (_row(trend, entity_type="enterprises")["note"]
+            == "no year-end 2021 stock in the data: no comparison")
     assert "2 baseline years" in _row(trend, entity_type="individual")["note"]
 
 
@@ -305,10 +308,10 @@ def test_national_waterfall_says_the_opening_stock_is_missing(national):
     assert steps["status"].tolist() == ["last_published", "over_gap", "published"]
     assert steps["value"].tolist() == [1.23 * YI, 3100 * WAN, 1.54 * YI]
     assert (steps.loc[1, "low"], steps.loc[1, "high"]) == (3000 * WAN, 3200 * WAN)
-    assert market_entities.waterfall_steps(flows, 2021, "enterprises")["status"].tolist() == ["not_published"]
+    assert market_entities.waterfall_steps(flows, 2021, "enterprises")["status"].tolist() == ["no_closing"]
     fig = figures.waterfall_figure(steps, 2021, "zh", "t")
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert ticks == ["2019年末存量\n（2020年末未公布）", "2019–2021年净增\n（2年合计）", "2021年末存量"]
+    assert ticks == ["2019年末存量\n（2020年末缺数）", "2019–2021年净增\n（2年合计）", "2021年末存量"]
 
 
 def test_findings_state_the_gap_plainly(national):
@@ -316,10 +319,10 @@ def test_findings_state_the_gap_plainly(national):
     comparison = market_entities.target_vs_baseline(flows, 2021, [2016, 2017, 2019])
     trend = market_entities.trend_comparison(flows, 2021, [2016, 2017, 2019])
     zh = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "zh")
-    assert zh[0] == ("2021年末全国市场主体（合计）1.54亿户（公布约数）；2020年末存量未公布，无法计算2021年净增。"
+    assert zh[0] == ("2021年末全国市场主体（合计）1.54亿户（公布约数）；2020年末存量未收录，无法计算2021年净增。"
                      "2019年末至2021年末共增3100万户，年均1550万户（区间1500万–1600万，由约数相减），"
                      "年均增长11.89%（2年）。")
-    assert "全国2021年末企业存量未公布，无法计算2021年的净增和增长率。" in zh
+    assert "全国2021年末企业存量未收录，无法计算2021年的净增和增长率。" in zh
     en = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "en")
     assert en[-1].startswith("Entry and exit rates for 2021 cannot be computed")
 
@@ -335,7 +338,7 @@ def test_implied_exits_and_rates_by_hand(tmp_path):
     assert (row["net_growth"], row["exits"], row["exits_source"]) == (5400, 4600, "implied")
     assert row["entry_rate"] == pytest.approx(10000 / 54000, rel=EXACT)
     assert row["exit_rate"] == pytest.approx(4600 / 54000, rel=EXACT)
-    assert row["note"] == "exits not published: implied as new - net growth"
+    assert row["note"] == "exits not in the data (未收录): implied as new - net growth"
     # 2019 has no opening stock and no flows: nothing invented
     assert pd.isna(_row(flows, entity_type="all_entities", year=2019)["entry_rate"])
     comparison = market_entities.target_vs_baseline(flows, 2021, [2020])

@@ -9,18 +9,22 @@ import pandas as pd
 
 from analysis.present.formatting import format_p, format_pct, TREND_POSITION
 from analysis.present.labels import format_count, label, region_label
+from analysis.readers.gaps import DEFAULT_STATUS, STATUS_WORDS
 
 CAVEAT = {
     "zh": "市场主体数是登记机关的全部登记记录（普查），不是样本，没有抽样误差；全国数字多为公布的约数（如1.54亿），"
           "两个约数相减的净增带有两者的取整误差，报告给出其上下限。年末存量缺年（全国2018、2020、2022年）不插补，"
-          "跨缺年只给年均变化；未公布注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
+          "跨缺年只给年均变化；缺年分“未公布”（来源表明没有公布）和“未收录”（已公布但未找到可引用的页面，见data/raw/gaps.csv），"
+          "全国这几年均为未收录。缺注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
           "商事制度改革（2014年起注册资本认缴、“多证合一”、简易注销）改变了进入和退出的难易，2018年起统计由工商总局转为市场监管总局；"
           "2023年起“经营主体”取代“市场主体”的称谓，范围相同。商务部研究院、天眼查等商业机构的数字（NON-SAMR）从不混入监管部门的序列。",
     "en": "Market-entity counts are the registrar's complete records (a census), not a sample: there is no sampling "
           "error. National figures are mostly published rounded (1.54亿 = 154 million); a net change from two rounded "
           "stocks carries both rounding errors, and the report gives its bounds. Missing year-end stocks (national 2018, "
-          "2020, 2022) are not interpolated: across a gap only the annual average change is given. Where "
-          "deregistrations are not published, exits are implied as new - net growth and also absorb migration and "
+          "2020, 2022) are not interpolated: across a gap only the annual average change is given. A gap is either "
+          "'not published' (the source shows it was not published) or 'not in the data' (未收录: published, but no "
+          "citable page was found; data/raw/gaps.csv); the national gap years are all not in the data. Where "
+          "deregistrations are not in the data, exits are implied as new - net growth and also absorb migration and "
           "revocations. The commercial registration reform (商事制度改革: subscribed capital from 2014, merged "
           "licences, simplified deregistration) changed how easily entities enter and leave; statistics passed from "
           "SAIC to SAMR in 2018; from 2023 SAMR says 经营主体 for 市场主体, the same population. Commercial providers' "
@@ -42,12 +46,19 @@ def _bounds(low: float, high: float, lang: str, rounded: bool = False) -> str:
     return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
+def _missing(row, column: str, lang: str) -> str:
+    """未公布 / 未收录 (not published / not in the data) for a missing figure of a :func:`flows` row."""
+    status = row[column] if row is not None and column in row and row[column] else DEFAULT_STATUS
+    return STATUS_WORDS[status][lang]
+
+
 def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) -> str:
     """The target year's stock and its net growth, or the change over the gap and why."""
     if row is None or pd.isna(row["stock"]):
         if lang == "zh":
-            return f"{where}{target_year}年末{name}存量未公布，无法计算{target_year}年的净增和增长率。"
-        return f"{name}, {where}: the year-end {target_year} stock is not published; no net growth for {target_year}."
+            return f"{where}{target_year}年末{name}存量{_missing(row, 'stock_gap', lang)}，无法计算{target_year}年的净增和增长率。"
+        return (f"{name}, {where}: the year-end {target_year} stock is {_missing(row, 'stock_gap', lang)}; "
+                f"no net growth for {target_year}.")
     rounded = row["stock_qualifier"] != "exact"
     if lang == "zh":
         line = f"{target_year}年末{where}{name}{format_count(row['stock'], lang)}户{'（公布约数）' if rounded else ''}"
@@ -57,7 +68,7 @@ def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) 
             return line + (f"，{target_year}年净增{format_count(row['net_growth'], lang)}户"
                            f"{_bounds(row['change_low'], row['change_high'], lang)}，增长{format_pct(row['yoy_growth'])}。")
         gap, prev = int(row["years_since_prev"]), int(row["prev_year"])
-        return line + (f"；{target_year - 1}年末存量未公布，无法计算{target_year}年净增。{prev}年末至{target_year}年末"
+        return line + (f"；{target_year - 1}年末存量{_missing(row, 'opening_gap', lang)}，无法计算{target_year}年净增。{prev}年末至{target_year}年末"
                        f"共增{format_count(row['stock'] - row['prev_stock'], lang)}户，年均{format_count(row['mean_annual_change'], lang)}户"
                        f"{_bounds(row['change_low'], row['change_high'], lang, rounded=True)}，"
                        f"年均增长{format_pct(row['annualised_growth'])}（{gap}年）。")
@@ -68,7 +79,7 @@ def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) 
         return line + (f"; net growth {target_year} {format_count(row['net_growth'], lang)}"
                        f"{_bounds(row['change_low'], row['change_high'], lang)}, {format_pct(row['yoy_growth'])}.")
     gap, prev = int(row["years_since_prev"]), int(row["prev_year"])
-    return line + (f"; the end-{target_year - 1} stock is not published, so net growth {target_year} cannot be "
+    return line + (f"; the end-{target_year - 1} stock is {_missing(row, 'opening_gap', lang)}, so net growth {target_year} cannot be "
                    f"computed. From end {prev} to end {target_year}: +{format_count(row['stock'] - row['prev_stock'], lang)}, "
                    f"{format_count(row['mean_annual_change'], lang)} a year"
                    f"{_bounds(row['change_low'], row['change_high'], lang, rounded=True)}, "
@@ -141,9 +152,10 @@ def key_findings(table: pd.DataFrame, comparison: pd.DataFrame, trend: pd.DataFr
                        & comparison["entity_type"].isin(entity_types)]
     if rates["target"].isna().all():
         lines.append(f"{target_year}年的进入率和退出率无法计算：需要{target_year - 1}年末存量和{target_year}年全年新设数"
-                     f"（退出还需注销数或净增）同时公布。" if lang == "zh" else
+                     f"（退出还需注销数或净增）都在数据中。" if lang == "zh" else
                      f"Entry and exit rates for {target_year} cannot be computed: they need the end-{target_year - 1} "
-                     f"stock and the full-year {target_year} new registrations (and deregistrations or the net growth).")
+                     f"stock and the full-year {target_year} new registrations (and deregistrations or the net growth) "
+                     "in the data.")
     return lines
 
 

@@ -8,8 +8,10 @@ series). Counts are written as published (``1.54亿``, ``9814.8万``, ``近3858�
 each figure's qualifier and the interval its writing allows (``lower``..``upper``), so a rounded figure is
 never treated as exact.
 
-The analysis uses only the regulator's year-end stocks and full-year flows. A year whose year-end stock
-is not published is a gap: it is never filled; across it the change is annualised and said so.
+The analysis uses only the regulator's year-end stocks and full-year flows. A year without a year-end
+stock is a gap: it is never filled; across it the change is annualised and said so. Each missing figure
+carries its status from ``data/raw/gaps.csv`` (:mod:`analysis.readers.gaps`): ``not_published`` (未公布)
+or ``not_collected`` (未收录: published, but not in the data), and the statements say which.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.stats.counts import growth_table, loglinear_trend
+from analysis.readers import gaps
 from analysis.readers.io import Problem, raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
 from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
@@ -100,7 +103,7 @@ def read(raw_dir: Path | str = RAW_DATA_DIR, sheet: str | None = None) -> tuple[
 def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     """One row per raw row and entity type: ``value``, ``qualifier``, ``lower``/``upper``, ``published``.
 
-    An empty cell (not published) stays as a row with no value and qualifier ``missing``: it never
+    An empty cell (a gap, see :func:`with_gaps`) stays as a row with no value and qualifier ``missing``: it never
     means zero. ``lower``/``upper`` is the interval the written figure allows (``1.54亿``:
     1.535亿..1.545亿; ``近3858万``: at most 3858万, no lower bound; an exact count: itself).
     """
@@ -125,17 +128,51 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def with_gaps(frame: pd.DataFrame, gap_rows: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table with a ``gap`` column: the status of every missing figure, empty where there is one.
+
+    ``gap_rows`` are the market-entity rows of :func:`analysis.readers.gaps.read`. A missing cell gets
+    its listed status (default ``not_collected``); a listed gap with no row in the raw table (a year-end
+    stock found nowhere) becomes a row of its own on the regulator's basis, without a value, with the
+    gap's ``source_url`` and ``note``.
+    """
+    out = frame.copy()
+    missing = out["value"].isna()
+    out["gap"] = ""
+    out.loc[missing, "gap"] = [gaps.status(gap_rows, r.region, r.year, r.period, r.measure, r.entity_type)
+                               for r in out[missing].itertuples()]
+    have = set(zip(out["region"], out["year"], out["period"], out["measure"], out["entity_type"]))
+    added = []
+    for g in gap_rows.itertuples():
+        for entity_type in ENTITY_TYPES if g.item == gaps.EVERY_ITEM else (g.item,):
+            if (g.region, g.year, g.period, g.series, entity_type) in have:
+                continue
+            added.append({"region": g.region, "level": g.level, "year": g.year, "period": g.period,
+                          "measure": g.series, "basis": REGULATOR, "entity_type": entity_type, "value": pd.NA,
+                          "qualifier": "missing", "source_url": g.source_url, "note": g.note, "gap": g.status})
+    if added:
+        out = pd.concat([out, pd.DataFrame(added).astype({"value": "Int64"})], ignore_index=True)
+    out["entity_type"] = pd.Categorical(out["entity_type"], ENTITY_TYPES, ordered=True)
+    out = out.sort_values(["region", "measure", "basis", "entity_type", "year", "period"], kind="stable",
+                          ignore_index=True)
+    out["entity_type"] = out["entity_type"].astype(str)
+    return out
+
+
 def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
-    """Read, validate, tidy and write ``market_entities.csv`` to the processed folder (atomically)."""
+    """Read, validate, tidy and write ``market_entities.csv`` (with the gaps' status) to the processed folder."""
     raw, _ = read(raw_dir)
-    return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
+    table = with_gaps(tidy(raw), gaps.read(raw_dir, "market_entities"))
+    return write_csv(table, Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
 
 def load(processed_dir: Path | str = PROCESSED_DATA_DIR) -> pd.DataFrame:
     """The processed table, with the same dtypes ``tidy`` produced."""
     frame = pd.read_csv(Path(processed_dir) / PROCESSED_FILE,
                         dtype={"year": "Int64", "value": "Int64", "lower": "Float64", "upper": "Float64",
-                               "region": str, "period": str, "published": str, "note": str})
+                               "region": str, "period": str, "published": str, "note": str, "gap": str})
+    if "gap" in frame:
+        frame["gap"] = frame["gap"].fillna("")
     return frame
 
 
@@ -276,23 +313,40 @@ def _indexed(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     return out
 
 
+def missing_words(status: str, lang: str = "en") -> str:
+    """How a missing figure is described: not published (未公布) or not in the data (未收录)."""
+    return gaps.STATUS_WORDS[status or gaps.DEFAULT_STATUS][lang]
+
+
 def _statement(row: pd.Series) -> str:
-    """What cannot be computed for one year, in plain words."""
+    """What cannot be computed for one year, in plain words, with the status of each missing figure."""
     year, parts = int(row["year"]), []
     if math.isnan(row["stock"]):
-        parts.append(f"year-end {year} stock not published")
+        parts.append(f"year-end {year} stock {missing_words(row['stock_gap'])}")
     elif pd.isna(row["prev_year"]):
         parts.append("no earlier year-end stock: net growth cannot be computed")
     elif row["years_since_prev"] > 1:
-        parts.append(f"year-end {year - 1} stock not published: net growth {year} cannot be computed; "
-                     f"annualised over {int(row['prev_year'])}-{year} ({int(row['years_since_prev'])} years) instead")
+        parts.append(f"year-end {year - 1} stock {missing_words(row['opening_gap'])}: net growth {year} cannot be "
+                     f"computed; annualised over {int(row['prev_year'])}-{year} ({int(row['years_since_prev'])} years) "
+                     "instead")
     if not math.isnan(row["new"]) and math.isnan(row["opening_stock"]):
-        parts.append(f"entry rate cannot be computed: year-end {year - 1} stock not published")
+        parts.append(f"entry rate cannot be computed: year-end {year - 1} stock {missing_words(row['opening_gap'])}")
     if row["exits_source"] == "implied":
-        parts.append("exits not published: implied as new - net growth")
+        parts.append(f"exits {missing_words(row['exits_gap'])}: implied as new - net growth")
     elif not math.isnan(row["net_growth"]) and math.isnan(row["new"]):
-        parts.append("new registrations (FY) not published: exits cannot be implied")
+        parts.append(f"new registrations (FY) {missing_words(row['new_gap'])}: exits cannot be implied")
     return "; ".join(parts)
+
+
+def _gap_lookup(frame: pd.DataFrame, region: str):
+    """``status(measure, period, entity_type, year)`` of a missing regulator's figure of the region."""
+    rows = frame[frame["region"].eq(region) & frame["basis"].eq(REGULATOR) & frame["value"].isna()]
+    listed = ({} if "gap" not in rows else
+              {(r.measure, r.period, r.entity_type, int(r.year)): r.gap for r in rows.itertuples() if r.gap})
+
+    def status(measure: str, period: str, entity_type: str, year: int) -> str:
+        return listed.get((measure, period, entity_type, int(year)), gaps.DEFAULT_STATUS)
+    return status
 
 
 def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY_TYPES) -> pd.DataFrame:
@@ -302,7 +356,7 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     never enter). Columns:
 
     - ``stock`` (year-end, with ``stock_qualifier``, ``stock_low``, ``stock_high``), ``opening_stock``
-      (year-end of the year before, NaN if not published), ``prev_year`` / ``years_since_prev`` /
+      (year-end of the year before, NaN if not in the data), ``prev_year`` / ``years_since_prev`` /
       ``prev_stock`` / ``prev_low`` / ``prev_high``: the previous year with a year-end stock
       (:func:`analysis.stats.counts.growth_table`);
     - ``net_growth`` = stock - opening_stock, only when both are published (never across a gap);
@@ -311,9 +365,11 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
       ((lower_t - upper_prev) / gap .. (upper_t - lower_prev) / gap; NaN where a stock is only a bound);
     - ``yoy_growth`` and ``annualised_growth`` = (stock / prev_stock) ** (1 / gap) - 1;
     - ``new`` (FY, with ``new_qualifier``, ``new_low``, ``new_high``) and ``exits`` (FY), ``exits_source``:
-      ``published``, or ``implied`` = new - net growth where exits are not published (with
+      ``published``, or ``implied`` = new - net growth where exits are not in the data (with
       ``exits_low``/``exits_high`` from the bounds);
     - ``entry_rate`` = new / opening_stock, ``exit_rate`` = exits / opening_stock;
+    - ``stock_gap``, ``opening_gap``, ``new_gap``, ``exits_gap``: where that figure is missing, its
+      status (``not_published`` or ``not_collected``, see :func:`with_gaps`), else empty;
     - ``note``: what cannot be computed for the year, in plain words.
     """
     types = list(entity_types)
@@ -344,13 +400,21 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     out.loc[implied, "exits_high"] = out["new_high"] - out["change_low"]
     out["entry_rate"] = out["new"] / out["opening_stock"]
     out["exit_rate"] = out["exits"] / out["opening_stock"]
+    status = _gap_lookup(frame, region)
+    for column, value, measure, period, shift in (("stock_gap", "stock", "stock", YEAR_END, 0),
+                                                  ("opening_gap", "opening_stock", "stock", YEAR_END, 1),
+                                                  ("new_gap", "new", "new", FULL_YEAR, 0),
+                                                  ("exits_gap", "exits", "deregistered", FULL_YEAR, 0)):
+        out[column] = [status(measure, period, t, y - shift) if pd.isna(v) else ""
+                       for t, y, v in zip(out["entity_type"], out["year"], out[value])]
     out["note"] = out.apply(_statement, axis=1)
     out["entity_type"] = pd.Categorical(out["entity_type"], ENTITY_TYPES, ordered=True)
     columns = ["entity_type", "year", "stock", "stock_qualifier", "stock_low", "stock_high", "opening_stock",
                "prev_year", "years_since_prev", "prev_stock", "prev_low", "prev_high", "net_growth",
                "mean_annual_change", "change_low", "change_high", "yoy_growth", "annualised_growth", "new",
                "new_qualifier", "new_low", "new_high", "exits", "exits_source",
-               "exits_low", "exits_high", "entry_rate", "exit_rate", "note"]
+               "exits_low", "exits_high", "entry_rate", "exit_rate", "stock_gap", "opening_gap", "new_gap",
+               "exits_gap", "note"]
     out = out[columns].sort_values(["entity_type", "year"], kind="stable", ignore_index=True)
     out["entity_type"] = out["entity_type"].astype(str)
     return out
@@ -383,13 +447,17 @@ def _why_not(rows: pd.DataFrame, measure: str, year: int) -> str:
     """Why a measure has no value in a year (``rows``: that year's row of :func:`flows`, or none)."""
     r = rows.iloc[0] if len(rows) else None
     if measure in ("entry_rate", "exit_rate"):
-        if r is None or math.isnan(r["opening_stock"]):
-            return f"year-end {year - 1} stock not published"
+        if r is None:
+            return f"no year-end {year - 1} stock and no full-year {year} flows in the data"
+        if math.isnan(r["opening_stock"]):
+            return f"year-end {year - 1} stock {missing_words(r['opening_gap'])}"
         if measure == "entry_rate" or math.isnan(r["new"]):
-            return "new registrations (FY) not published"
+            return f"new registrations (FY) {missing_words(r['new_gap'])}"
         return "exits neither published nor implied"
-    if r is None or math.isnan(r["stock"]):
-        return f"year-end {year} stock not published"
+    if r is None:
+        return f"no year-end {year} stock in the data"
+    if math.isnan(r["stock"]):
+        return f"year-end {year} stock {missing_words(r['stock_gap'])}"
     return "no earlier year-end stock"
 
 
@@ -478,8 +546,10 @@ def trend_comparison(table: pd.DataFrame, target_year: int, baseline_years: Iter
     rows = []
     for entity_type in table["entity_type"].drop_duplicates():
         if entity_type not in at_target.index:
-            rows.append({"entity_type": entity_type, "target_year": target_year,
-                         "note": f"year-end {target_year} stock not published: no comparison"})
+            gap = table.loc[table["entity_type"].eq(entity_type) & table["year"].eq(target_year), "stock_gap"]
+            why = (f"year-end {target_year} stock {missing_words(gap.iloc[0])}" if len(gap)
+                   else f"no year-end {target_year} stock in the data")
+            rows.append({"entity_type": entity_type, "target_year": target_year, "note": f"{why}: no comparison"})
             continue
         fit = fitted[fitted["entity_type"].eq(entity_type)].iloc[0].to_dict()
         t = at_target.loc[entity_type]
@@ -511,18 +581,19 @@ def waterfall_steps(table: pd.DataFrame, target_year: int, entity_type: str) -> 
     net_change, closing), ``year``, signed ``value``, ``bottom``/``top`` of the bar, ``low``/``high``
     (the rounding bounds of the figure) and ``status``, which the figure prints:
 
-    - ``published``; ``implied`` (exits = new - net growth, not published);
+    - ``published``; ``implied`` (exits = new - net growth, not in the data);
     - ``difference``: published flows that do not add up to the published stocks (see
       :func:`consistency_check`), shown as its own bar rather than hidden;
-    - ``net_only``: the year's new registrations are not published, only the net change is shown;
-    - ``last_published``: the opening stock (end of the previous year) is not published, the bar is
+    - ``net_only``: the year's new registrations are not in the data, only the net change is shown;
+    - ``last_published``: the opening stock (end of the previous year) is not in the data, the bar is
       the last year-end stock that is, and ``net_change`` spans the gap (status ``over_gap``);
-    - ``no_opening``: no earlier year-end stock at all; ``not_published``: no closing stock.
+    - ``no_opening``: no earlier year-end stock at all; ``no_closing``: no closing stock in the data
+      (whether it was not published or is not collected is in :func:`flows`' ``stock_gap``).
     """
     rows = table[table["entity_type"].eq(entity_type) & table["year"].eq(target_year)]
     r = rows.iloc[0] if len(rows) else None
     if r is None or math.isnan(r["stock"]):
-        return pd.DataFrame([_step(entity_type, "closing", target_year, math.nan, 0.0, status="not_published")])
+        return pd.DataFrame([_step(entity_type, "closing", target_year, math.nan, 0.0, status="no_closing")])
     closing = _step(entity_type, "closing", target_year, r["stock"], 0.0, r["stock_low"], r["stock_high"])
     if pd.isna(r["prev_year"]):
         return pd.DataFrame([{**closing, "status": "no_opening"}])

@@ -6,6 +6,7 @@ from pathlib import Path
 from types import ModuleType
 
 from analysis.config import dataset_dirs
+from analysis.readers import gaps
 from analysis.readers.schema import load_table
 
 #: Dataset name -> module implementing its raw -> processed step.
@@ -38,6 +39,10 @@ def step_for_file(path: Path | str) -> ModuleType:
 
 
 def validate_file(path: Path | str, sheet: str | None = None) -> str:
-    """Validate one raw file against its schema; return how it was read. Raises ``DataError``."""
-    _, how = load_table(path, step_for_file(path).SCHEMA, sheet=sheet)
+    """Validate one raw file (a dataset's table or ``gaps.csv``) against its schema; return how it was read.
+
+    Raises ``DataError``.
+    """
+    is_gaps = Path(path).stem == Path(gaps.GAPS_FILE).stem
+    _, how = load_table(path, gaps.SCHEMA if is_gaps else step_for_file(path).SCHEMA, sheet=sheet)
     return how

@@ -80,11 +80,13 @@ EXAMPLES = {
     "count": "a count such as 6954438, 1.54亿 or 638万余",
     "percent": "a percentage such as 2.69 or 2.69%",
     "year": "a year such as 2021 or 2021年",
-    "url": "a source URL starting with http:// or https://",
+    "url": "a source URL starting with http:// or https:// and a host name, without spaces, braces or quotes",
     "region": "a region name such as 全国, 福建省 or a district",
     "text": "a value",
 }
-URL_PATTERN = r"https?://\S+"
+#: http(s), a host (name or IPv4, optional port), then any path without whitespace, braces (an unfilled
+#: template such as ``{{href}}``), angle brackets or quotes.
+URL_PATTERN = r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?(?:[/?#][^\s{}<>\"']*)?"
 #: The columns ``<name>_<detail>`` a count field adds beside its value: these attributes of its
 #: :class:`~analysis.readers.numbers.ParsedNumber`. An empty cell (not published) leaves all of them empty.
 COUNT_DETAILS = ("qualifier", "lower", "upper", "text")
