@@ -125,3 +125,17 @@ def test_a_not_published_gap_needs_its_source(tmp_path):
     with pytest.raises(DataError) as err:
         _district(tmp_path, "market_entities,甲区,district,2020,year-end,stock,*,not_published,,\n")
     assert "raw/gaps.csv:2: column 'source_url': a not_published gap without a source" in str(err.value)
+
+
+SOURCE_LABEL = re.compile(r"source: (publisher's own page|official media|reposting)\b")
+
+
+@pytest.mark.parametrize("name", ["sampling.csv", "patents.csv", "market_entities.csv"])
+def test_every_shipped_row_says_whether_its_page_is_the_publishers_own_or_a_reposting(name):
+    cells, _ = read_cells(RAW_DATA_DIR / name)
+    kinds = [SOURCE_LABEL.search(note) for note in cells["note"]]
+    assert all(kinds), [row for row, k in enumerate(kinds, start=2) if not k]
+    for url, kind in zip(cells["source_url"], kinds):
+        # only a government host is the publisher's own page (a statistics bureau, CNIPA, an AMR)
+        is_gov = urllib.parse.urlsplit(url).netloc.endswith(".gov.cn")
+        assert (kind.group(1) == "publisher's own page") == is_gov or kind.group(1) == "official media", url
