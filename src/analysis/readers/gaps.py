@@ -33,6 +33,7 @@ EVERY_ITEM = "*"
 STATUS_WORDS = {NOT_PUBLISHED: {"zh": "未公布", "en": "not published"},
                 NOT_COLLECTED: {"zh": "未收录", "en": "not in the data (未收录)"}}
 
+
 def _source_problems(parsed: pd.DataFrame, where: str) -> list[Problem]:
     """A ``not_published`` gap needs the source that shows it was not published."""
     bad = parsed[parsed["status"].eq(NOT_PUBLISHED) & parsed["source_url"].isna()]
