@@ -510,3 +510,12 @@ def test_stratified_comparisons_adjust_over_the_baseline_years():
     assert stratified_comparisons(frame.iloc[:0], 2021, [2016]).columns.tolist() == out.columns.tolist()
     with pytest.raises(ValueError, match="target_year 2022 has no category rows"):
         stratified_comparisons(frame, 2022, [2016])
+
+
+def test_mantel_haenszel_target_without_failures_has_estimate_0_and_no_interval():
+    row = mantel_haenszel(strata_frame({"a": (40, 0, 35, 2), "b": (20, 0, 25, 1)}), 2021, 2016).iloc[0]
+    # R: mantelhaen.test(mh_array(list(c(40, 0, 35, 2), c(20, 0, 25, 1)))): estimate 0, conf.int NaN NaN,
+    # X-squared 1.38535864139478, p-value 0.23919048043979
+    assert row["common_odds_ratio"] == 0 and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert (row["statistic"], row["p_val"]) == approx((1.38535864139478, 0.23919048043979))
+    assert np.isnan(row["bd_statistic"])  # no fitted tables at a common odds ratio of 0

@@ -196,3 +196,7 @@ mh("national q3 2021 vs 2017 correct=FALSE", national_q3, correct = FALSE)
 mh("millions and tiny", list(c(2665660, 96634, 1649916, 31154), c(12, 1, 7, 0), c(3, 1, 2, 1)))
 # |DELTA| < 0.5: no continuity correction is applied even with correct = TRUE
 mh("balanced", list(c(10, 1, 10, 1), c(10, 2, 10, 2), c(20, 3, 21, 3)))
+# the target year has no unqualified batch at all: estimate 0, its interval NaN (0 * exp(NaN))
+t0 <- mantelhaen.test(mh_array(list(c(40, 0, 35, 2), c(20, 0, 25, 1))))
+out("no target failures mh estimate conf.int", c(t0$estimate, t0$conf.int))
+out("no target failures mh statistic p.value", c(t0$statistic, t0$p.value))

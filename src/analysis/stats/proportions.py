@@ -9,8 +9,9 @@ What the statistics mean: the batches are not a random survey sample of a known 
 every inspection the regulators carried out (a census of the inspections). The intervals and tests
 treat each batch as an independent pass/fail trial of the sampling-and-inspection *process* and ask
 whether the process rate differs between years beyond binomial noise. They do not correct for
-targeted (risk-based) sampling, changed sampling plans or category mix; with millions of batches every
-difference is "significant", so read the size (``diff_pp``, ``slope_pp_per_year``) first.
+targeted (risk-based) sampling or changed sampling plans; a changed category mix is taken out by the
+comparison within categories (:func:`mantel_haenszel`). With millions of batches every difference is
+"significant", so read the size (``diff_pp``, ``slope_pp_per_year``) first.
 
 All intervals are 95 %. Every number is checked against R in ``tests/r/proportions.R``.
 """
@@ -233,7 +234,8 @@ def _mantel_haenszel_tests(tables: np.ndarray, correct: bool, tarone: bool) -> d
             "p_val": stats.chi2.sf(statistic, 1), "bd_statistic": bd_statistic, "bd_p_val": bd_p_val}
 
 
-#: Why a stratum is left out of :func:`mantel_haenszel`, the first that applies (the first: of everything).
+#: Why a stratum is left out of :func:`mantel_haenszel`, the first that applies (only the first reason also
+#: keeps it out of the crude pool).
 _UNINFORMATIVE = ("batches in one year only", "no unqualified batch", "no qualified batch")
 MANTEL_HAENSZEL_COLUMNS = [
     "comparison", "n_strata", "target_batches", "baseline_batches", "crude_odds_ratio", "common_odds_ratio",
