@@ -22,6 +22,11 @@ from analysis.stats.counts import (cagr, growth_table, loglinear_trend, rate_rat
 EXACT = 1e-12  # closed-form arithmetic
 R_REL = 1e-6   # GLM fits and quantiles against R
 
+
+def approx_r(expected):
+    """Relative tolerance R_REL, no absolute floor: where R gives exactly 0 (a cut at 0) so must we."""
+    return pytest.approx(expected, rel=R_REL, abs=0)
+
 FUJIAN = {
     "invention": [5730, 7170, 8718, 9858, 8963, 10250, 12561],
     "utility_model": [34086, 42110, 39608, 67822, 61530, 99956, 105267],
@@ -218,6 +223,31 @@ def test_rate_ratio_national_counts_is_precise_and_says_nothing_more(x1, x0, est
     assert out["ci_high"] / out["ci_low"] < 1.01
 
 
+@pytest.mark.parametrize("x1, x0, t1, t0, estimate, ci_low, ci_high, p_val", [
+    # R: poisson.test(c(190, 150), T = c(1.52, 1.31))  (SYNTHETIC: grants per 10,000 market entities)
+    (190, 150, 1.52, 1.31, 1.09166666666667, 0.876642858485503, 1.361444725259, 0.446545629129196),
+    # R: poisson.test(c(12561, 10250), T = c(53, 52))  (years of 53 and 52 weeks)
+    (12561, 10250, 53, 52, 1.20234146341463, 1.17128624151358, 1.23424134856563, 9.01341234226891e-44),
+    # R: poisson.test(c(0, 4), T = c(2, 1))
+    (0, 4, 2, 1, 0.0, 0.0, 0.757433429682935, 0.0123456790123457),
+    # R: poisson.test(c(7, 0), T = c(0.5, 3))
+    (7, 0, 0.5, 3, math.inf, 8.64785111301143, math.inf, 1.21426567890201e-06),
+    # R: poisson.test(c(798347, 695946), T = c(1.7, 1.5))
+    (798347, 695946, 1.7, 1.5, 1.01218172606698, 1.008932255136, 1.01544184013939, 1.5419345928629e-13),
+])
+def test_rate_ratio_with_exposures_matches_r_poisson_test(x1, x0, t1, t0, estimate, ci_low, ci_high, p_val):
+    out = rate_ratio(x1, x0, exposure_target=t1, exposure_previous=t0).iloc[0]
+    assert out[["estimate", "ci_low", "ci_high", "p_val"]].tolist() == pytest.approx(
+        [estimate, ci_low, ci_high, p_val], rel=R_REL, abs=0)
+    assert (out["exposure"], out["exposure_previous"]) == (t1, t0)
+
+
+@pytest.mark.parametrize("exposure", [0, -1.5, math.inf, math.nan])
+def test_rate_ratio_rejects_non_positive_exposure(exposure):
+    with pytest.raises(ValueError, match="exposure_previous must be a positive finite number"):
+        rate_ratio(10, 12, exposure_previous=exposure)
+
+
 def test_rate_ratio_ci_level():
     out = rate_ratio(190, 150, ci_level=0.9).iloc[0]
     # R: poisson.test(c(190, 150), c(1, 1), conf.level = 0.9)$conf.int
@@ -304,7 +334,7 @@ NB_COLUMNS = ["slope", "slope_se", "theta", *TREND_COLUMNS[3:]]
 
 def assert_trend(out: pd.Series, expected: dict) -> None:
     for column, value in expected.items():
-        assert out[column] == pytest.approx(value, rel=R_REL, abs=1e-12), column
+        assert out[column] == approx_r(value), column
 
 
 # R, tests/r/counts.R trend_qp(): fit <- glm(y ~ I(year - 2017.5), family = quasipoisson) on 2015-2020;
@@ -413,20 +443,21 @@ def test_loglinear_trend_gap_in_baseline_with_millions():
 
 
 def test_loglinear_trend_small_counts_underdispersed_uses_poisson_floor():
-    """District of ~150 grants a year: phi < 1 from 4 years is taken as Poisson in the interval."""
+    """District of ~150 grants a year: phi < 1 from 4 years is taken as Poisson in every SE and interval."""
     out = loglinear_trend(single(DISTRICT), range(2017, 2021), 2021, by=None).iloc[0]
-    # R: trend_qp("district", 2017:2020, district[1:4], 2021, 190): glm(y ~ I(year - 2018.5), quasipoisson)
+    # R: trend_qp("district", 2017:2020, district[1:4], 2021, 190): glm(y ~ I(year - 2018.5), quasipoisson),
+    # SEs times sqrt(max(phi, 1) / phi) (= the family = poisson SEs, as trend_pois("district") prints)
     assert_trend(out, dict(zip(TREND_COLUMNS, [
-        0.0815693113261099, 0.0368452030258219, 0.953383585420153, 172.483243234225, 0.0974447169356534,
+        0.0815693113261099, 0.0377352401975515, 0.953383585420153, 172.483243234225, 0.0997986032801151,
         79.3240237754532, 265.642462692998, 0.809029119742376, 0.503441421884721])))
     assert "< 1" in out["note"] and out["above_trend"] == "within"
 
 
 def test_loglinear_trend_zero_counts():
     out = loglinear_trend(single(RARE), range(2016, 2021), 2021, by=None).iloc[0]
-    # R: trend_qp("rare zeros", 2016:2020, c(0, 2, 1, 3, 4), 2021, 7)
+    # R: trend_qp("rare zeros", 2016:2020, c(0, 2, 1, 3, 4), 2021, 7), SEs at phi* = max(0.665, 1) = 1
     assert_trend(out, dict(zip(TREND_COLUMNS, [
-        0.496207118207761, 0.211380428790982, 0.665022149610775, 7.01134173835457, 0.513369699915807,
+        0.496207118207761, 0.259206996221309, 0.665022149610775, 7.01134173835457, 0.629523833532352,
         0, 23.3918326648224, -0.00220350375846657, 0.998380194690126])))
     assert out["pi_low"] == 0  # mu - t * sd is negative: cut at 0
 
@@ -507,7 +538,7 @@ PREDICTION_COLUMNS = ["expected", "log_expected_se", "ci_low", "ci_high", "pi_lo
 
 def assert_predictions(out: pd.DataFrame, expected: dict) -> None:
     for column, values in expected.items():
-        assert out[column].tolist() == pytest.approx(values, rel=R_REL, abs=1e-12), column
+        assert out[column].tolist() == approx_r(values), column
 
 
 # R, tests/r/counts.R pred_qp("fujian invention 2015:2021", ...): fit as in trend_qp() on 2015-2020;
@@ -589,26 +620,21 @@ def test_trend_predictions_across_a_gap_in_the_baseline():
         "pi_high": [1388797.58170862, 2034241.0531976, 5160717.69638033]})
 
 
-# The same prediction interval from both families: phi* = max(0.953, 1) = 1 and theta = Inf both give Poisson.
-DISTRICT_PI = {"pi_low": [62.3395519711949, 79.3240237754532], "pi_high": [186.590023328073, 265.642462692998]}
+# R: pred_pois("district at 2017, 2021", 2017:2020, district[1:4], c(2017, 2021)): glm(y ~ I(year - 2018.5),
+# family = poisson). Both families give these bands: quasi-Poisson takes phi* = max(0.953, 1) = 1 for the
+# mean's band and the prediction interval alike (R: pred_qp("district (phi < 1) at 2017, 2021") prints the
+# same numbers), and theta = Inf makes the negative binomial the Poisson fit.
+DISTRICT_POISSON = {"expected": [124.464787649634, 172.483243234225],
+                    "log_expected_se": [0.0736429805777703, 0.0997986032801151],
+                    "ci_low": [90.664209337695, 112.269402027181],
+                    "ci_high": [170.866579853663, 264.991784577194],
+                    "pi_low": [62.3395519711949, 79.3240237754532], "pi_high": [186.590023328073, 265.642462692998]}
 
 
-@pytest.mark.parametrize("family, expected", [
-    # R: pred_qp("district (phi < 1) at 2017, 2021", 2017:2020, district[1:4], c(2017, 2021)):
-    # the mean's band uses phi = 0.953, the prediction interval phi* = 1
-    ("quasipoisson", {"expected": [124.464787649634, 172.483243234225],
-                      "log_expected_se": [0.0719060103131572, 0.0974447169356534],
-                      "ci_low": [91.3443338625789, 113.412239067988],
-                      "ci_high": [169.594354784768, 262.321504637276], **DISTRICT_PI}),
-    # R: pred_pois("district at 2017, 2021", ...): glm(y ~ I(year - 2018.5), family = poisson)
-    ("negbin", {"expected": [124.464787649634, 172.483243234225],
-                "log_expected_se": [0.0736429805777703, 0.0997986032801151],
-                "ci_low": [90.664209337695, 112.269402027181],
-                "ci_high": [170.866579853663, 264.991784577194], **DISTRICT_PI}),
-])
-def test_trend_predictions_small_counts_without_overdispersion(family, expected):
+@pytest.mark.parametrize("family", ["quasipoisson", "negbin"])
+def test_trend_predictions_small_counts_without_overdispersion(family):
     out = trend_predictions(single(DISTRICT), range(2017, 2021), [2017, 2021], family=family, by=None)
-    assert_predictions(out, expected)
+    assert_predictions(out, DISTRICT_POISSON)
     assert ("< 1" if family == "quasipoisson" else "Poisson fit used") in out["note"].iloc[0]
 
 

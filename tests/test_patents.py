@@ -178,7 +178,7 @@ def test_overview_shows_qualifiers(table):
 def test_growth_keeps_the_qualifiers_of_both_counts(table):
     series, _ = patents.check_params(table, "全国", "all", ["invention"], 2021, [2019, 2020], "en")
     row = patents.growth(series, ["invention"]).set_index("year").loc[2021]
-    assert row["yoy_growth"] == pytest.approx(695946 / 530000 - 1, abs=1e-12)  # 0.3131..., from a rounded 2020
+    assert row["yoy_growth"] == pytest.approx(695946 / 530000 - 1, rel=1e-12)  # 0.3131..., from a rounded 2020
     assert (row["granted_qualifier"], row["previous_qualifier"]) == ("exact", "rounded")
 
 

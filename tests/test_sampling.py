@@ -94,3 +94,78 @@ def test_invalid_parameters_stop_with_one_line(table, change, message):
     with pytest.raises(ParameterError) as err:
         sampling.check_params(table, **params)
     assert str(err.value) == message
+
+
+# --- the stratified comparison: category rows, Mantel-Haenszel per baseline year, findings ----------------
+
+CATEGORY_ROWS = [
+    "本区,district,region_reported,2021,FY,all,160,5,,https://a.example/d,",
+    "本区,district,region_reported,2020,FY,all,140,2,,https://a.example/d,",
+    "本区,district,region_reported,2021,FY,餐饮食品,100,5,,https://a.example/d,",
+    "本区,district,region_reported,2021,FY,粮食加工品,60,0,,https://a.example/d,",
+    "本区,district,region_reported,2020,FY,餐饮食品,40,2,,https://a.example/d,",
+    "本区,district,region_reported,2020,FY,粮食加工品,100,0,,https://a.example/d,",
+    "本区,district,region_reported,2021,FY,餐饮食品-其中:餐饮具,30,4,,https://a.example/d,sub-row",
+    "本区,district,region_reported,2021,FY,工业产品(非食品),36,5,,https://a.example/d,non-food",
+    "本区,district,region_reported,2019,FY,all,120,1,,https://a.example/d,no categories this year",
+]
+
+
+@pytest.fixture()
+def district(tmp_path):
+    return sampling.load(sampling.process(_write(tmp_path / "raw", CATEGORY_ROWS), tmp_path / "processed").parent)
+
+
+def test_food_category_rows_leave_out_all_sub_rows_and_non_food(district):
+    rows = sampling.food_category_rows(district, "本区", "region_reported", "FY")
+    assert rows[["year", "category"]].values.tolist() == [[2020, "粮食加工品"], [2020, "餐饮食品"],
+                                                          [2021, "粮食加工品"], [2021, "餐饮食品"]]
+
+
+def test_stratified_comparisons_of_the_district(district):
+    out = sampling.stratified_comparisons(district, "本区", "region_reported", "FY", "all", 2021, [2019, 2020])
+    assert out["comparison"].tolist() == ["2021 vs 2020"]  # 2019 has no category rows
+    row = out.iloc[0]
+    # one informative stratum (餐饮食品): the Mantel-Haenszel estimate is its odds ratio (5 * 38) / (95 * 2)
+    assert row["n_strata"] == 1 and row["common_odds_ratio"] == pytest.approx(5 * 38 / (95 * 2), rel=1e-12)
+    assert (row["target_batches"], row["baseline_batches"]) == (160, 140)  # both categories: the food total
+    assert row["note"] == "no unqualified batch: 粮食加工品"
+    assert sampling.stratified_comparisons(district, "本区", "region_reported", "FY", "餐饮食品", 2021, [2020]).empty
+
+
+def _findings_inputs(district, comparisons_p_adj, stratified_p_adj):
+    from analysis.stats import proportions
+    series = sampling.select(district, "本区", "region_reported", "FY", "all")
+    rates = proportions.pass_rates(series, by="year")
+    comparisons = proportions.compare_pass_rates(series, 2021, [2019, 2020]).assign(p_adj=comparisons_p_adj)
+    stratified = sampling.stratified_comparisons(district, "本区", "region_reported", "FY", "all", 2021, [2019, 2020])
+    trend = proportions.trend_test(series)
+    return rates, comparisons, stratified.assign(p_adj=stratified_p_adj), trend
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", "注意：与2020年相比，合计比较（合格率显著较低）与按类别分层的比较（无显著差异）结论不同。"
+           "两者用的是同一批次，差别来自各类食品抽检比例（类别构成）的变化，而非类别内合格率的变化。"),
+    ("en", "Note: against 2020, the crude comparison (significantly worse) and the comparison stratified by "
+           "category (no significant difference) disagree. Both use the same batches: the difference comes from "
+           "the category mix of sampling, not from pass rates within categories."),
+])
+def test_findings_say_when_crude_and_stratified_disagree(district, lang, expected):
+    from analysis.sampling import findings
+    # the p-values are set by hand to make the crude comparison significant and the stratified one not
+    rates, comparisons, stratified, trend = _findings_inputs(district, [0.5, 0.01, 0.02], [0.4])
+    lines = findings.key_findings(rates, comparisons, stratified, trend, 2021, [2019, 2020], "本区", "FY", lang)
+    assert expected in lines
+    assert ("2019年没有分类别的批次数，未做按类别分层的比较。" if lang == "zh"
+            else "No category counts for 2019: no stratified comparison.") in lines
+    agree = findings.key_findings(*_findings_inputs(district, [0.5, 0.3, 0.2], [0.4])[:3], trend, 2021,
+                                  [2019, 2020], "本区", "FY", lang)
+    assert not [line for line in agree if "注意" in line or "disagree" in line]
+
+
+def test_adjustment_note_names_method_and_families(district):
+    from analysis.sampling import findings
+    rates, comparisons, stratified, _ = _findings_inputs(district, [0.5, 0.01, 0.02], [0.4])
+    en = findings.adjustment_note(comparisons, stratified, "en")
+    assert "Holm-adjusted" in en and "a family of 3" in en and "a family of 1" in en
+    assert "Holm法校正" in findings.adjustment_note(comparisons, stratified, "zh")

@@ -51,11 +51,24 @@ rr("zero 0/4", 0, 4)                           # poisson.test(c(0, 4), c(1, 1))
 rr("from zero 7/0", 7, 0)                      # poisson.test(c(7, 0), c(1, 1))
 t90 <- poisson.test(c(190, 150), c(1, 1), conf.level = 0.9)
 p("rr district 2021/2020 conf.level=0.9 conf.int", t90$conf.int)
+# unequal exposures: poisson.test(c(x1, x0), T = c(T1, T0)), rate ratio (x1/T1) / (x0/T0)
+rr_t <- function(label, x1, x0, T1, T0) {
+  t <- poisson.test(c(x1, x0), T = c(T1, T0))
+  p(paste0("rr ", label, " estimate, conf.int, p.value"), c(t$estimate, t$conf.int, t$p.value))
+}
+# SYNTHETIC example-district-like: 190 grants on 1.52 (x 10,000 entities) vs 150 on 1.31
+rr_t("exposure 190/1.52 vs 150/1.31", 190, 150, 1.52, 1.31)
+rr_t("exposure 53 weeks vs 52 weeks", 12561, 10250, 53, 52)  # years of unequal length
+rr_t("exposure 0/2 vs 4/1", 0, 4, 2, 1)
+rr_t("exposure 7/0.5 vs 0/3", 7, 0, 0.5, 3)
+rr_t("exposure 798347/1.7 vs 695946/1.5", 798347, 695946, 1.7, 1.5)
 
 # --- log-linear trend on the baseline, quasi-Poisson and negative binomial ---------------------
 # PI formula (see analysis.stats.counts.loglinear_trend):
 #   v = se.fit^2 / dispersion (unit-dispersion variance of the log mean), phi* = max(phi, 1)
 #   sd = sqrt(phi* * (mu + mu^2 v)),  PI = max(0, mu -/+ qt(0.975, df.residual) * sd),  z = (obs - mu)/sd
+# One rule: every SE and band uses phi*, so below phi = 1 the SEs printed are R's quasipoisson SEs times
+# sqrt(phi* / phi), i.e. the family = poisson SEs.
 trend_qp <- function(label, yrs, y, target, obs) {
   d <- data.frame(y = y, year = yrs); cen <- mean(yrs)
   fit <- glm(y ~ I(year - cen), family = quasipoisson, data = d,
@@ -63,9 +76,9 @@ trend_qp <- function(label, yrs, y, target, obs) {
   s <- summary(fit); phi <- s$dispersion; dfr <- fit$df.residual
   pr <- predict(fit, newdata = data.frame(year = target), type = "link", se.fit = TRUE)
   mu <- exp(pr$fit); v <- pr$se.fit^2 / phi; sd <- sqrt(max(phi, 1) * (mu + mu^2 * v))
-  q <- qt(0.975, dfr); z <- (obs - mu) / sd
-  p(paste0("qp ", label, " slope, se(slope), phi, df"), c(coef(fit)[2], s$coefficients[2, 2], phi, dfr))
-  p(paste0("qp ", label, " mu, se.fit(link)"), c(mu, pr$se.fit))
+  q <- qt(0.975, dfr); z <- (obs - mu) / sd; floor <- sqrt(max(phi, 1) / phi)  # SEs at phi* = max(phi, 1)
+  p(paste0("qp ", label, " slope, se(slope), phi, df"), c(coef(fit)[2], s$coefficients[2, 2] * floor, phi, dfr))
+  p(paste0("qp ", label, " mu, se.fit(link)"), c(mu, pr$se.fit * floor))
   p(paste0("qp ", label, " pi_low, pi_high, z, p"),
     c(max(0, mu - q * sd), mu + q * sd, z, 2 * pt(-abs(z), dfr)))
 }
@@ -130,8 +143,9 @@ pred_qp <- function(label, yrs, y, at) {
              control = glm.control(epsilon = 1e-14, maxit = 100))
   phi <- summary(fit)$dispersion
   pr <- predict(fit, newdata = data.frame(year = at), type = "link", se.fit = TRUE)
-  mu <- exp(pr$fit); sd <- sqrt(max(phi, 1) * (mu + mu^2 * pr$se.fit^2 / phi))
-  pred_out(paste0("pred qp ", label), mu, pr$se.fit, qt(0.975, fit$df.residual), sd)
+  se <- pr$se.fit * sqrt(max(phi, 1) / phi)  # phi* = max(phi, 1) for the mean's band too
+  mu <- exp(pr$fit); sd <- sqrt(max(phi, 1) * mu + mu^2 * se^2)
+  pred_out(paste0("pred qp ", label), mu, se, qt(0.975, fit$df.residual), sd)
 }
 pred_nb <- function(label, yrs, y, at) {
   d <- data.frame(y = y, year = yrs); cen <- mean(yrs)

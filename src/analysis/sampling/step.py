@@ -14,9 +14,14 @@ from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
 from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
+from analysis.stats import proportions
 
 RAW_FILE = "sampling.csv"
 PROCESSED_FILE = "sampling.csv"
+#: Category names marking rows that are not food categories of the food total: non-food sampling lines
+#: (e.g. ``药品(非食品)``) and sub-rows of a category (e.g. ``餐饮食品-其中:餐饮具``, already in 餐饮食品).
+NON_FOOD_MARK = "(非食品)"
+SUB_ROW_MARK = "其中"
 PERIOD_PATTERN = r"FY|H[12]|Q[1-4]|Q[1-4]-Q[1-4]|M(0[1-9]|1[0-2])(-M?(0[1-9]|1[0-2]))?"
 
 SCHEMA = TableSchema(
@@ -111,3 +116,29 @@ def overview(frame: pd.DataFrame, region: str, scope: str, category: str) -> pd.
     columns = ["year", "period", "batches", "batches_qualifier", "unqualified", "unqualified_qualifier",
                "published_pass_rate_pct", "countable"]
     return rows[columns].sort_values(["year", "period"], kind="stable", ignore_index=True)
+
+
+def food_category_rows(frame: pd.DataFrame, region: str, scope: str, period: str) -> pd.DataFrame:
+    """Exact-count rows of the food categories of one region, scope and period, every year.
+
+    Leaves out ``all``, non-food lines (``(非食品)``) and sub-rows (``其中``), so no batch is counted twice.
+    """
+    category = frame["category"].astype(str)
+    mask = (frame["region"].eq(region) & frame["scope"].eq(scope) & frame["period"].eq(period)
+            & frame["countable"].astype(bool) & category.ne("all") & ~category.str.contains(NON_FOOD_MARK, regex=False)
+            & ~category.str.contains(SUB_ROW_MARK, regex=False))
+    return frame[mask].sort_values(["year", "category"], kind="stable", ignore_index=True)
+
+
+def stratified_comparisons(frame: pd.DataFrame, region: str, scope: str, period: str, category: str,
+                           target_year: int, baseline_years: list[int]) -> pd.DataFrame:
+    """Mantel-Haenszel comparisons by food category of the target year against each baseline year.
+
+    :func:`analysis.stats.proportions.stratified_comparisons` on :func:`food_category_rows`, Holm-adjusted
+    over the baseline years that have category counts. Empty (same columns) when ``category`` is one
+    category rather than ``all``, or the target year has no category counts.
+    """
+    rows = food_category_rows(frame, region, scope, period)
+    if category != "all" or int(target_year) not in set(rows["year"]):
+        rows = rows.iloc[:0]
+    return proportions.stratified_comparisons(rows, target_year, baseline_years)
