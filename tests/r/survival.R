@@ -66,3 +66,15 @@ lr("A vs D", c(a_time, d_time), c(a_event, d_event), rep(c("a", "d"), c(20, 4)))
 lr("A vs C vs D", c(a_time, c_time, d_time), c(a_event, c_event, d_event), rep(c("a", "c", "d"), c(20, 6, 4)))
 # A cohort without exits against one with: survdiff(Surv(time, event) ~ group), B vs D
 lr("B vs D", c(b_time, d_time), c(b_event, d_event), rep(c("b", "d"), c(5, 4)))
+
+# --- Rates over an exposure (analysis.stats.rates): poisson.test ---------------------------------
+r <- function(name, x, T) { t <- poisson.test(x, T); p(paste0(name, " rate, lower, upper"), c(t$estimate, t$conf.int)) }
+r("rate 37 / 1250", 37, 1250)
+r("rate 0 / 80.5", 0, 80.5)
+rr <- function(name, x, T) {
+  t <- poisson.test(x, T)
+  p(paste0(name, " ratio, lower, upper, p"), c(t$estimate, t$conf.int, t$p.value))
+}
+rr("ratio c(37, 300) / c(1250, 8000)", c(37, 300), c(1250, 8000))
+rr("ratio c(5, 0) / c(100, 400)", c(5, 0), c(100, 400))
+rr("ratio c(0, 12) / c(50.5, 700.25)", c(0, 12), c(50.5, 700.25))
