@@ -174,3 +174,13 @@ def test_bad_input_is_named(time, event, message):
 def test_the_interval_level_is_checked():
     with pytest.raises(ValueError, match="ci_level"):
         survival.kaplan_meier(A_TIME, A_EVENT, ci_level=95)
+
+
+def test_a_curve_ending_at_exactly_one_half_takes_the_midpoint_to_its_last_time():
+    curve = survival.kaplan_meier([0, 243], [1, 0])
+    # summary(survfit(Surv(c(0, 243), c(1, 0)) ~ 1))$surv, $std.err, $lower
+    assert curve["surv"].tolist() == approx([0.5, 0.5])
+    assert curve["std_err"].tolist() == approx([0.353553390593274] * 2)
+    assert curve["lower"].tolist() == approx([0.125048826629953] * 2)
+    # quantile(fit, 0.5): 121.5, lower 0, upper NA
+    assert survival.median_survival(curve) == approx({"median": 121.5, "lower": 0.0, "upper": np.nan})

@@ -36,6 +36,8 @@ fa <- km("A", a_time, a_event)
 invisible(km("B", b_time, b_event))
 invisible(km("C", c_time, c_event))
 invisible(km("D", d_time, d_event))
+# E: an exit on the founding day and one censoring: S stays at exactly 0.5 to the end (median: midpoint rule)
+invisible(km("E", c(0, 243), c(1, 0)))
 
 # survival at chosen times: summary(fa, times = c(15, 365, 365.25, 730))
 s <- summary(fa, times = c(15, 365, 365.25, 730))
