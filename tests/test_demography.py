@@ -207,3 +207,47 @@ def test_a_register_without_data_end_is_an_error(tmp_path):
     pq.write_table(table.replace_schema_metadata({}), path)
     with pytest.raises(DataError, match="no data_end"):
         step.load(tmp_path)
+
+
+@pytest.fixture
+def synthetic_dataset():
+    """A dataset folder under data/processed holding only the SYNTHETIC register; removed afterwards."""
+    import shutil
+    import uuid
+
+    from analysis.config import PROCESSED_DATA_DIR
+
+    name = f"synthetic-register-test-{uuid.uuid4().hex[:8]}"
+    write_register(synthetic_register(), PROCESSED_DATA_DIR / name, dt.date(2022, 6, 30))
+    yield name
+    shutil.rmtree(PROCESSED_DATA_DIR / name)
+
+
+def test_the_notebook_runs_whole_on_a_register(synthetic_dataset, tmp_path):
+    import json
+
+    from analysis.build import runner
+    from analysis.config import NOTEBOOKS_DIR
+
+    parameters = {"dataset": synthetic_dataset, "region": "示例区(合成数据)", "target_year": 2021,
+                  "baseline_years": [2018, 2019, 2020], "lang": "en", "output_dir": str(tmp_path)}
+    runner.execute(NOTEBOOKS_DIR / "demography.ipynb", tmp_path / "demography.ipynb", parameters,
+                   tmp_path / "failed.ipynb", "demography")
+    built = json.loads((tmp_path / "sections" / "demography.json").read_text(encoding="utf-8"))
+    assert built["summary"][0] == "Register: 3975 entities, complete to 2022-06-30."
+    assert len(built["summary"]) == 1 + 3 * len(step.ENTITY_TYPES)
+    assert [f["file"] for f in built["figures"]] == ["figures/demography_survival.png", "figures/demography_hazard.png",
+                                                     "figures/demography_monthly.png"]
+    assert all((tmp_path / f["file"]).is_file() for f in built["figures"] + built["tables"])
+    assert len(built["tables"]) == 7
+
+
+def test_the_public_notebook_says_in_one_line_that_the_section_is_skipped(tmp_path):
+    from analysis.demography import findings
+
+    frame, data_end = step.load(tmp_path)
+    status = findings.register_status("public", frame, data_end, "en")
+    assert findings.key_findings(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), 2021,
+                                 ["all_entities"], status, "en") == [
+        "Dataset public has no register (register.parquet): this section is skipped."]
+    assert findings.report_tables("", "en", yearly=step.flows(frame, data_end, ["all_entities"])) == []

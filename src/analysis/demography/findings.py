@@ -11,6 +11,7 @@ import pandas as pd
 
 from analysis.demography.labels import label
 from analysis.present.formatting import format_p, format_pct
+from analysis.present.labels import region_label
 
 CAVEAT = {
     "zh": "登记簿是全部登记记录（普查），不是样本，没有抽样误差：出生率、死亡率的区间和p值把每年的新设、注销、吊销数"
@@ -31,6 +32,11 @@ NO_REGISTER = {
     "zh": "数据集{dataset}没有登记簿（register.parquet），本节略过。",
     "en": "Dataset {dataset} has no register (register.parquet): this section is skipped.",
 }
+
+
+def section_title(region: str, marker: str, lang: str) -> str:
+    """The report section's title: the dataset marker, the section's name and the district."""
+    return f"{marker}{label('section', lang)}{'：' if lang == 'zh' else ': '}{region_label(region, lang)}"
 
 
 def register_status(dataset: str, register: pd.DataFrame, data_end: dt.date | None, lang: str) -> str:
