@@ -184,3 +184,20 @@ def test_a_curve_ending_at_exactly_one_half_takes_the_midpoint_to_its_last_time(
     assert curve["lower"].tolist() == approx([0.125048826629953] * 2)
     # quantile(fit, 0.5): 121.5, lower 0, upper NA
     assert survival.median_survival(curve) == approx({"median": 121.5, "lower": 0.0, "upper": np.nan})
+
+
+def test_logrank_without_any_exit_has_no_statistic():
+    result = survival.logrank_test([1, 2, 3, 4], [0, 0, 0, 0], ["a", "a", "b", "b"]).iloc[0]
+    assert math.isnan(result["statistic"]) and math.isnan(result["p_val"]) and result["df"] == 0
+
+
+def test_logrank_hazard_ratio_needs_exits_in_both_groups():
+    time, event, group = _groups(("d", D), ("b", B))   # sorted: b (no exits) first, as in the B vs D case
+    assert math.isnan(survival.logrank_test(time, event, group).iloc[0]["hazard_ratio"])
+    time, event, group = _groups(("a", A), ("b", B))   # second group without exits: not 0 with an interval 0-0
+    assert math.isnan(survival.logrank_test(time, event, group).iloc[0]["hazard_ratio"])
+
+
+def test_no_entities_give_an_empty_curve():
+    curve = survival.kaplan_meier([], [])
+    assert curve.empty and "surv" in curve.columns

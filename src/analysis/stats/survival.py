@@ -56,7 +56,7 @@ def kaplan_meier(time, event, ci_level: float = 0.95) -> pd.DataFrame:
     times, inverse = np.unique(time, return_inverse=True)
     n_event = np.bincount(inverse, weights=event, minlength=len(times))
     n_total = np.bincount(inverse, minlength=len(times)).astype("float64")
-    n_risk = len(time) - np.concatenate(([0.0], np.cumsum(n_total)[:-1]))
+    n_risk = len(time) - (np.cumsum(n_total) - n_total)
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1 - n_event / n_risk)
         # Greenwood: var(log S) = sum d / (n (n - d)); infinite once everyone at risk has exited.
@@ -176,7 +176,8 @@ def logrank_test(time, event, group, ci_level: float = 0.95) -> pd.DataFrame:
     One row: ``groups``, ``n``, ``events``, ``statistic`` (chi-square), ``df`` (groups with expected
     exits, minus one), ``p_val``, ``method``. For two groups also ``hazard_ratio`` = (O1/E1)/(O2/E2) of
     the second group against the first (sorted order) with the usual approximate interval
-    exp(log HR -/+ z sqrt(1/E1 + 1/E2)); missing for more groups.
+    exp(log HR -/+ z sqrt(1/E1 + 1/E2)); missing for more groups and where a group has no exits (R's
+    arithmetic gives 0 or Inf there, with no usable interval). No exits at all: no statistic, ``df`` 0.
     """
     z = _check_level(ci_level)
     table, covariance = logrank_groups(time, event, group)
@@ -184,12 +185,11 @@ def logrank_test(time, event, group, ci_level: float = 0.95) -> pd.DataFrame:
     diff = (table["observed"] - table["expected"]).to_numpy()[used][1:]
     var = covariance[np.ix_(used, used)][1:, 1:]
     statistic = float(diff @ np.linalg.solve(var, diff)) if len(diff) else np.nan
-    df = len(used) - 1
+    df = max(len(used) - 1, 0)
     hr = lower = upper = np.nan
-    if len(table) == 2 and (table["expected"] > 0).all():
-        o, e = table["observed"].to_numpy(), table["expected"].to_numpy()
-        with np.errstate(divide="ignore"):
-            hr = (o[1] / e[1]) / (o[0] / e[0]) if o[0] > 0 else np.nan
+    o, e = table["observed"].to_numpy(), table["expected"].to_numpy()
+    if len(table) == 2 and (o > 0).all():
+        hr = (o[1] / e[1]) / (o[0] / e[0])
         half = z * np.sqrt(1 / e[0] + 1 / e[1])
         lower, upper = hr * np.exp(-half), hr * np.exp(half)
     return pd.DataFrame([{
