@@ -192,6 +192,8 @@ def _broken(tmp_path, change):
     (lambda f: f.loc.__setitem__((5, "founded"), pd.Timestamp("2022-01-05")),
      r":6: column 'founded': date after the register's data_end 2021-12-31"),
     (lambda f: f.loc.__setitem__((6, "exit_kind"), "deregistered"), r":7: column 'exit_kind': does not match"),
+    (lambda f: f.loc.__setitem__((3, "moved_in"), pd.Timestamp("2021-03-01")),
+     r":4: column 'exit_date': exit before moving in"),
 ])
 def test_a_bad_register_names_file_record_and_column(tmp_path, change, message):
     _broken(tmp_path, change)

@@ -87,6 +87,7 @@ def _problems(frame: pd.DataFrame, where: str, data_end: pd.Timestamp) -> list[P
     bad(pd.Series(kind, index=frame.index).ne(frame["exit_kind"]) & (frame["exit_kind"].notna() | kind.astype(bool)),
         "exit_kind", "does not match the exit date", "deregistered | revoked where exit_date is set, else null")
     bad(frame["moved_out"] < frame["moved_in"], "moved_out", "moved out before moving in")
+    bad(frame["exit_date"] < frame["moved_in"], "exit_date", "exit before moving in")
     return problems
 
 
