@@ -40,7 +40,8 @@ def synthetic_register(seed: int = 15, n: int = 4000, first_year: int = 2012,
     after = {c: frame[c] > pd.Timestamp(end) for c in ("deregistered", "revoked", "moved_in", "moved_out")}
     for column, mask in after.items():
         frame.loc[mask, column] = pd.NaT
-    frame.loc[frame["moved_in"] >= frame["moved_out"], "moved_in"] = pd.NaT
+    frame.loc[(frame["moved_in"] >= frame["moved_out"]) | (frame["moved_in"] > frame[["deregistered", "revoked"]]
+                                                          .min(axis=1)), "moved_in"] = pd.NaT
     frame["exit_date"] = frame[["deregistered", "revoked"]].min(axis=1)
     frame["exit_kind"] = np.where(frame["exit_date"].isna(), None,
                                   np.where(frame["exit_date"].eq(frame["deregistered"]), "deregistered", "revoked"))
