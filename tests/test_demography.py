@@ -253,3 +253,16 @@ def test_the_public_notebook_says_in_one_line_that_the_section_is_skipped(tmp_pa
                                  ["all_entities"], status, "en") == [
         "Dataset public has no register (register.parquet): this section is skipped."]
     assert findings.report_tables("", "en", yearly=step.flows(frame, data_end, ["all_entities"])) == []
+
+
+def test_text_columns_stored_as_dictionaries_and_timestamps_read_the_same(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = hand_register()
+    table = pa.Table.from_pandas(frame.astype({"entity_type": "category", "exit_kind": "category"}),
+                                 preserve_index=False)
+    pq.write_table(table.replace_schema_metadata({b"data_end": END.isoformat().encode()}), tmp_path / "register.parquet")
+    loaded, data_end = step.load(tmp_path)
+    yearly = step.flows(loaded, data_end, ["all_entities"]).set_index("year")
+    assert yearly.loc[2021, ["opening_stock", "births", "deaths", "closing_stock"]].tolist() == [4, 1, 2, 2]

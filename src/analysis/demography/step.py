@@ -97,6 +97,8 @@ def validate(frame: pd.DataFrame, where: str, data_end) -> pd.DataFrame:
     if missing:
         raise DataError([Problem(where, None, c, "column missing", "the register's columns") for c in missing])
     frame = frame[list(COLUMNS)].copy()
+    for column in ("uscc", "entity_type", "exit_kind", "division_code"):  # plain text, also from categoricals
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     for column in DATE_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     problems = _problems(frame, where, pd.Timestamp(data_end))
