@@ -20,7 +20,7 @@ PROC := $(if $(filter public,$(DATASET)),data/processed,data/processed/$(DATASET
 SUMMARY := $(shell sed -n 's/^ *summary_path: *"\{0,1\}\([^" #]*\).*/\1/p' $(PARAMS) 2>/dev/null)
 SUMMARY := $(if $(SUMMARY),$(SUMMARY),data/raw/2021_work_summary.txt)
 
-NOTEBOOKS := sampling patents market_entities summary
+NOTEBOOKS := sampling patents market_entities demography summary
 STEP_TABLES := sampling patents market_entities
 TABLES := $(STEP_TABLES) indicators
 PKG := $(shell find src/analysis -name '*.py' -o -path '*/templates/*' -type f)
@@ -67,6 +67,8 @@ $(PROC)/indicators.csv: $(SUMMARY) src/analysis/summary/indicators.py src/analys
 $(OUT)/notebooks/sampling.ipynb: $(PROC)/sampling.csv
 $(OUT)/notebooks/patents.ipynb: $(PROC)/patents.csv
 $(OUT)/notebooks/market_entities.ipynb: $(PROC)/market_entities.csv
+# The register comes from the records layer; a dataset without one (public) runs the notebook, which skips its section.
+$(OUT)/notebooks/demography.ipynb: $(wildcard $(PROC)/register.parquet)
 $(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv
 
 # Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(OUT)/.build/deps.mk),

@@ -104,7 +104,8 @@ def test_report_in_a_browser_shows_every_figure_link_and_chinese_font(builds):
 
 def test_example_district_builds_every_section_marked_synthetic(tmp_path):
     from analysis.readers import datasets
-    from analysis.config import PARAMS_DIR
+    from analysis.config import PARAMS_DIR, dataset_dirs
+    from analysis.demography import step as demography_step
 
     params_path = PARAMS_DIR / "example_district.yaml"
     params = runner.load_params(params_path)
@@ -115,8 +116,11 @@ def test_example_district_builds_every_section_marked_synthetic(tmp_path):
     report.build(tmp_path, params_path, params)
     sections = report.read_sections(tmp_path)
     assert [s["name"] for s in sections] == list(report.SECTION_ORDER)
+    # Until the records layer writes the example district's register, its demography section is skipped.
+    has_register = demography_step.register_path(dataset_dirs(params["dataset"])[1]).is_file()
     for section in sections:
         assert section["title"].startswith("【合成数据 SYNTHETIC】"), section["title"]
-        assert section["summary"] and section["figures"] + section["tables"], section["name"]
+        skipped = section["name"] == "demography" and not has_register
+        assert section["summary"] and (skipped or section["figures"] + section["tables"]), section["name"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("【合成数据 SYNTHETIC】") >= 2 * len(sections)

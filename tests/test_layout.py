@@ -7,7 +7,7 @@ import pytest
 from analysis.build import incremental
 
 PACKAGE = Path(incremental.PACKAGE_DIR)
-ANALYSES = ("sampling", "patents", "market_entities", "summary")
+ANALYSES = ("sampling", "patents", "market_entities", "demography", "summary")
 #: What each folder may import from the package, besides config, parameters and itself.
 ALLOWED = {
     "readers": set(),

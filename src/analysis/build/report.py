@@ -29,7 +29,7 @@ from analysis.present.labels import dataset_marker
 from analysis.build.provenance import provenance
 
 #: Order of sections in the report; unknown sections follow alphabetically.
-SECTION_ORDER = ("sampling", "patents", "market_entities", "summary")
+SECTION_ORDER = ("sampling", "patents", "market_entities", "demography", "summary")
 TITLES = {"zh": "市场监管年度工作分析报告", "en": "Market regulation annual review"}
 
 

@@ -1,0 +1,1 @@
+"""Business demography from the register: entries, exits and survival of market entities."""
