@@ -213,6 +213,11 @@ PHRASES = [
     ("全县在用特种设备2,345台（套）。", "2,345台", "special_equipment", "在用特种设备", 2345, 2345, 2345, "台",
      "exact", False),
     ("全局执法人员仅85人。", "85人", "enforcement", "执法人员", 85, 85, 85, "人", "exact", False),
+    # Traditional characters from reposted texts are folded to simplified before matching (OpenCC t2s)
+    ("全年新增市場主體1.5萬戶。", "1.5萬戶", "market_entities", "新增市场主体", 15000, 14500, 15500, "户", "rounded",
+     False),
+    ("抽檢食品2,345批次。", "2,345批次", "food", "食品抽检", 2345, 2345, 2345, "批次", "exact", False),
+    ("查處各類違法案件128件。", "128件", "enforcement", "查处违法案件", 128, 128, 128, "件", "exact", False),
 ]
 
 

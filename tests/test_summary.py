@@ -11,6 +11,7 @@ from analysis.summary import findings
 from analysis.summary import compare as summary
 from analysis.config import RAW_DATA_DIR, dataset_dirs
 from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.summary.year import ReportedYear, check_reported_year, reported_year
 from analysis.present.labels import format_bounds
 from analysis.parameters import ParameterError
 
@@ -318,3 +319,33 @@ def test_summary_path_is_relative_to_the_project_root_or_absolute(tmp_path):
     other = tmp_path / "summary.txt"
     other.write_text("抽检食品XXX批次。", encoding="gbk")
     assert summary.check_params(str(other), "本区", 2021, "en") == other
+
+
+# -------------------------------------------------------------------------------------- the year reported on
+@pytest.mark.parametrize("text, year, evidence", [
+    ("2022年区市场监管局工作总结\n一、市场主体", 2022, "2022年区市场监管局工作总结"),
+    ("XX区市场监督管理局2021年工作总结和2022年工作计划\n全年新增", 2021, "2021年工作总结"),
+    ("二〇二〇年度工作總結\n今年以来", 2020, "二〇二〇年度工作总结"),  # Traditional 總結, Chinese year
+    ("２０１９年工作总结\n", 2019, "2019年工作总结"),  # full-width digits
+    ("\ufeff2021年区市场监管局以党建工作为统领，围绕民生主线", 2021, "2021年"),  # the shipped summary opens so
+    ("2021年，全局上下", 2021, "2021年"),
+    ("今年以来，全局上下", None, ""),  # 今年 without a title year: not stated
+    ("2019年以来，我局持续推进", None, ""),  # a period, not the year reported on
+    ("2020-2021年工作回顾\n", None, ""),
+])
+def test_reported_year(text, year, evidence):
+    assert reported_year(text) == ReportedYear(year, evidence)
+
+
+def test_the_shipped_summary_reports_on_2021():
+    assert reported_year(read_summary(SUMMARY)).year == 2021
+
+
+def test_a_summary_of_another_year_is_a_one_line_parameter_error():
+    text = "2020年工作总结\n全年新增市场主体812户。"
+    assert check_reported_year(text, 2020, "a.txt") == 2020
+    assert check_reported_year("今年以来，新增市场主体812户。", 2021, "a.txt") is None
+    with pytest.raises(ParameterError) as err:
+        check_reported_year(text, 2021, "data/raw/x/2020_work_summary.txt")
+    assert str(err.value) == ("data/raw/x/2020_work_summary.txt reports on 2020 (“2020年工作总结”), but target_year "
+                              "is 2021; give the summary of 2021 or set target_year: 2020")

@@ -73,6 +73,7 @@ from analysis.readers.numbers import (
     fold_width,
     parse_number,
 )
+from analysis.summary.text import to_simplified
 
 INDICATOR_COLUMNS = ["domain", "object", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate",
                      "sentence", "start", "end"]
@@ -187,6 +188,11 @@ class _Object:
 
 
 # ---------------------------------------------------------------------------------------- scanning
+def _fold(text: str) -> str:
+    """The text as matched: full-width forms to ASCII, Traditional to simplified; offsets unchanged."""
+    return to_simplified(fold_width(text))
+
+
 def _claim(masked: list[str], start: int, end: int) -> None:
     masked[start:end] = _MASK * (end - start)
 
@@ -251,7 +257,7 @@ def _removed_numbers(masked: list[str]) -> list[_Found]:
 
 
 def _scan(text: str) -> list[_Found]:
-    folded = fold_width(text)
+    folded = _fold(text)
     masked = list(folded)
     found = _exclusions(folded, masked)
     found += _figures(folded, masked)
@@ -400,7 +406,7 @@ def _window_start(folded: str, pos: int, floor: int) -> int:
 
 
 def _rows(text: str, found: list[_Found]) -> list[dict]:
-    folded = fold_width(text)
+    folded = _fold(text)
     sentences = _sentence_spans(folded)
     starts = [s for s, _ in sentences]
     rows, sentence, previous, previous_kind, floor, previous_end = [], None, None, None, 0, -1
