@@ -1,13 +1,16 @@
 """The work summary's figures against the structured data: verdicts, hand-made tables, the shipped builds."""
 import hashlib
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.readers import datasets
 from analysis import example_district
-from analysis.summary import findings
+from analysis.summary import findings, years
+from analysis.summary.cli import cli
+from analysis.readers.io import DataError
 from analysis.summary import compare as summary
 from analysis.config import RAW_DATA_DIR, dataset_dirs
 from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
@@ -349,3 +352,112 @@ def test_a_summary_of_another_year_is_a_one_line_parameter_error():
         check_reported_year(text, 2021, "data/raw/x/2020_work_summary.txt")
     assert str(err.value) == ("data/raw/x/2020_work_summary.txt reports on 2020 (“2020年工作总结”), but target_year "
                               "is 2021; give the summary of 2021 or set target_year: 2020")
+
+
+# -------------------------------------------------------------------------------------- summaries over the years
+BUREAU = sorted((Path(__file__).parent / "data" / "summaries" / "bureau").glob("*.txt"))  # SYNTHETIC, see SOURCES.md
+
+
+@pytest.fixture(scope="module")
+def bureau():
+    table = years.linked(years.read_year_summaries(BUREAU))
+    return table, years.growth_checks(table)
+
+
+def linked_row(table: pd.DataFrame, indicator: str, year: int) -> pd.Series:
+    hit = table[table["indicator"].eq(indicator) & table["year"].eq(year) & ~table["is_growth_rate"]]
+    assert len(hit) == 1, (indicator, year)
+    return hit.iloc[0]
+
+
+@pytest.mark.parametrize("obj, sentence, name", [
+    ("食品抽检", "", "食品抽检"),
+    ("完成食品安全监督抽检", "", "食品抽检"),  # 抽检食品 is already 食品抽检 from the extractor
+    ("药品抽验", "", "药品抽检"),
+    ("新登记市场主体", "", "新增市场主体"),
+    ("新设经营主体", "", "新增市场主体"),
+    ("实有市场主体", "", "实有市场主体"),
+    ("登记在册个体户", "", "实有个体工商户"),
+    ("市场主体净增", "", "市场主体净增长"),
+    ("个体", "新增各类市场主体XXX户，其中：个体XXX户", "新增个体工商户"),
+    ("个体工商户", "全区个体工商户3,000户", "个体工商户"),  # not new registrations: not linked with them
+    ("农专", "新设农专XX户", "新增农民专业合作社"),
+    ("专利授权增长", "", "专利授权量增长"),
+    ("完成食品抽检增长", "", "食品抽检增长"),
+    ("商标注册有效量年均增长", "", "商标注册有效量年均增长"),
+])
+def test_indicator_names(obj, sentence, name):
+    assert years.indicator_name(obj, sentence) == name
+
+
+def test_the_same_indicator_is_linked_across_wordings_units_and_years(bureau):
+    table, _ = bureau
+    food = table[table["indicator"].eq("食品抽检")]
+    assert list(food["year"]) == [2019, 2020, 2021]
+    assert list(food["written"]) == ["705批次", "XXX批次", "812批次"]  # 完成食品安全监督抽检, 抽检食品, 抽检食品
+    new = table[table["indicator"].eq("新增市场主体") & ~table["is_growth_rate"]]
+    assert list(new["written"]) == ["5,000户", "5,600家", "6,100户"] and set(new["unit"]) == {"户"}  # 家 = 户
+    individual = table[table["indicator"].eq("新增个体工商户") & ~table["is_growth_rate"]]
+    assert list(individual["value"]) == [3000, 3500, 3900]  # 个体 is never linked with all entities
+    assert list(table[table["indicator"].eq("实有市场主体")]["year"]) == [2019]  # a stock, not a flow
+    assert list(table[table["indicator"].eq("罚没款")]["value"].fillna(-1)) == [156.8, 12000, -1]  # 1.2亿元 in 万元
+
+
+def test_a_change_between_a_redacted_and_a_stated_figure_is_an_interval(bureau):
+    table, _ = bureau
+    row = linked_row(table, "食品抽检", 2021)  # 812 against XXX (100 to 999) in 2020
+    assert (row["change_from"], row["change_lower"], row["change_upper"]) == (2020, 812 - 999, 812 - 100)
+    assert math.isnan(row["change"])
+    row = linked_row(table, "食品抽检", 2020)  # XXX against 705
+    assert (row["change_lower"], row["change_upper"]) == (100 - 705, 999 - 705)
+    row = linked_row(table, "新增市场主体", 2021)
+    assert (row["change"], row["change_lower"], row["change_upper"]) == (500, 500, 500)
+    assert pd.isna(linked_row(table, "新增市场主体", 2019)["change_from"])
+
+
+def test_stated_growth_rates_are_checked_against_the_figures(bureau):
+    _, checks = bureau
+    by = {(r.indicator, r.year): r for r in checks.itertuples()}
+    individual = by[("新增个体工商户增长", 2021)]  # 同比增长20%, but 3,900 / 3,500 = +11.43%
+    assert individual.verdict == "contradiction"
+    assert individual.implied_value == pytest.approx(100 * (3900 / 3500 - 1), rel=1e-12)
+    assert (individual.stated_lower, individual.stated_upper) == (19.5, 20.5)  # 20% as printed: 19.5 to 20.5
+    assert by[("新增市场主体增长", 2020)].verdict == "consistent"  # 12%: 5,600 / 5,000 exactly
+    assert by[("新增市场主体增长", 2021)].verdict == "consistent"  # 比增9%: 6,100 / 5,600 = +8.93%
+    food = by[("食品抽检增长", 2021)]  # 25% against 812 / XXX: -18.7% to +712%
+    assert food.verdict == "consistent"
+    assert (food.implied_lower, food.implied_upper) == pytest.approx((100 * (812 / 999 - 1), 100 * (812 / 100 - 1)),
+                                                                    rel=1e-12)
+    assert list(checks["verdict"]).count("contradiction") == 1
+
+
+def test_a_figure_takes_the_year_that_opens_its_sentence():
+    text = "2021年工作总结\n2020年新增市场主体5,600户。全年新增市场主体6,100户，比2020年增长8.9%。"
+    summary = years.YearSummary("x.txt", 2021, text, extract_indicators(text))
+    table = years.linked([summary])
+    assert list(zip(table["indicator"], table["year"])) == [
+        ("新增市场主体", 2020), ("新增市场主体", 2021), ("新增市场主体增长", 2021)]
+    assert years.growth_checks(table)["verdict"].tolist() == ["consistent"]
+
+
+def test_summaries_must_name_distinct_years(tmp_path):
+    first, second, none = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    first.write_text("2021年工作总结\n抽检食品812批次。", encoding="utf-8")
+    second.write_text("2021年度工作总结\n抽检食品900批次。", encoding="utf-8")
+    none.write_text("今年以来，抽检食品900批次。", encoding="utf-8")
+    with pytest.raises(DataError, match="b.txt: reports on 2021, as a.txt does"):
+        years.read_year_summaries([first, second])
+    with pytest.raises(DataError, match="does not say which year it reports on"):
+        years.read_year_summaries([first, none])
+
+
+def test_cli_links_several_summaries(tmp_path, capsys):
+    assert cli([str(p) for p in BUREAU]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ",".join(years.LINKED_COLUMNS)
+    assert "食品抽检,批次,False,2021,812.0,812.0,812.0,exact,812批次,食品抽检,2021.txt" in "\n".join(lines)
+    out = tmp_path / "linked.xlsx"
+    assert cli([*map(str, BUREAU), "--format", "xlsx", "-o", str(out)]) == 0
+    assert pd.ExcelFile(out).sheet_names == ["linked", "growth_checks"]
+    assert cli([str(BUREAU[0]), str(BUREAU[0])]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -50,17 +50,14 @@ Columns of a row:
 """
 from __future__ import annotations
 
-import argparse
 import bisect
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analysis.readers.io import ENCODINGS, DataError, Problem, display_path, write_atomic, write_csv
+from analysis.readers.io import ENCODINGS, DataError, Problem, display_path
 from analysis.readers.numbers import (
     CN_DIGITS,
     DIRECTION_WORDS,
@@ -503,80 +500,3 @@ def read_summary(path: Path | str) -> str:
             continue
     raise DataError([Problem(where, None, None, "cannot decode the file",
                              "UTF-8 (with or without BOM), GBK or GB18030 text")])
-
-
-class _UsageError(Exception):
-    """A wrong command line; reported in one line, exit status 2."""
-
-
-class _HelpShown(Exception):
-    """``-h`` was given and the help printed; exit status 0."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so :func:`cli` returns its status."""
-
-    def error(self, message):
-        raise _UsageError(message)
-
-    def exit(self, status=0, message=None):
-        if status:
-            raise _UsageError((message or "").strip())
-        raise _HelpShown
-
-
-def _parser() -> _Parser:
-    parser = _Parser(prog="python -m analysis indicators",
-                     description="Extract indicators from an annual work summary (UTF-8 CSV to stdout).")
-    parser.add_argument("path", type=Path, help="the summary text (UTF-8, UTF-8-BOM or GB18030)")
-    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    parser.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
-    return parser
-
-
-def _write_xlsx(frame: pd.DataFrame, unparsed: pd.DataFrame, path: Path) -> None:
-    """Both tables as sheets ``indicators`` and ``unparsed``; control characters (from PDF text) dropped."""
-    sheets = {name: table.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
-              for name, table in (("indicators", frame), ("unparsed", unparsed))}
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name, index=False)
-    write_atomic(path, write)
-
-
-def _print_utf8(text: str) -> None:
-    """Write to stdout as UTF-8 whatever the console encoding."""
-    sys.stdout.flush()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-    else:
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
-
-
-def cli(argv: list[str]) -> int:
-    """``python -m analysis indicators PATH [--format csv|xlsx] [-o FILE]``; returns the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-        if args.format == "xlsx" and args.output is None:
-            raise _UsageError("--format xlsx needs -o FILE")
-        text = read_summary(args.path)
-        frame = extract_indicators(text)
-        if args.format == "xlsx":
-            _write_xlsx(frame, unparsed_mentions(text), args.output)
-        elif args.output is not None:
-            write_csv(frame, args.output)
-        else:
-            _print_utf8(frame.to_csv(index=False, lineterminator="\n"))
-    except _HelpShown:
-        return 0
-    except _UsageError as err:
-        print(f"indicators: {err}", file=sys.stderr)
-        return 2
-    except (DataError, OSError) as err:
-        print(str(err).replace("\n", "; "), file=sys.stderr)
-        return 2
-    return 0
