@@ -236,10 +236,10 @@ def test_the_shipped_summary_is_the_seed_unchanged():
 
 def test_figures_by_domain_and_their_redactions(seed):
     text, rows, figures, redacted, unparsed = seed
-    assert list(figures.columns) == summary.FIGURE_COLUMNS and len(figures) == len(rows) == 72
+    assert list(figures.columns) == summary.FIGURE_COLUMNS and len(figures) == len(rows) == 73
     assert list(figures["domain"].drop_duplicates()) == list(summary.DOMAINS)
     counts = summary.domain_counts(figures).set_index("domain")
-    assert counts["figures"].sum() == 72 and counts["redacted"].sum() == 70 == len(redacted)
+    assert counts["figures"].sum() == 73 and counts["redacted"].sum() == 70 == len(redacted)
     assert counts.loc["intellectual_property", "growth_rates"] == 2
     food = figures[figures["object"].eq("食品抽检")].iloc[0]
     assert (food["written"], food["lower"], food["upper"]) == ("XXX批次", 100, 999)
@@ -247,7 +247,7 @@ def test_figures_by_domain_and_their_redactions(seed):
     assert dict(zip(bounds["bounds"], bounds["n"])) == {
         "0–9": 12, "10–99": 21, "≥10": 1, "100–999": 24, "≥100": 4, "≥1,000": 2, "≥100,000": 1, "unknown": 5}
     excluded = summary.excluded_by_reason(unparsed)
-    assert excluded["n"].sum() == len(unparsed) == 52
+    assert excluded["n"].sum() == len(unparsed) == 51
     assert excluded.iloc[0].tolist() == ["in quotes: a name", 18, "“七个专项” / “四个最严” / “XX禁捕”"]
 
 
@@ -286,11 +286,11 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
     bounds = summary.bounds_counts(redacted)
     contradiction = compared(SEED_SUMMARY, district_tables(patent_totals={2020: 150, 2021: 226}))
     zh = findings.key_findings(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "zh")
-    assert zh[0].startswith("工作总结列出72个统计数字，分属8个领域（食品25个、执法办案13个、")
+    assert zh[0].startswith("工作总结列出73个统计数字，分属8个领域（食品25个、执法办案14个、")
     assert zh[0].endswith("其中70个隐去了数字（以X代替或整体删去）。")
     assert zh[1] == ("按X的位数推出上下限：12个为0–9、21个为10–99、1个为≥10、24个为100–999、4个为≥100、2个为≥1,000、"
                      "1个为≥100,000；5个整体删去了数字，没有上下限。")
-    assert zh[2] == "另有52处数字不是统计数字（年份、名称、标题序号等），逐一列出原因，未计入。"
+    assert zh[2] == "另有51处数字不是统计数字（年份、名称、标题序号等），逐一列出原因，未计入。"
     assert zh[3].endswith("与示例区2021年的结构化数据（数据集district）对照：6个一致，1个矛盾，0个无法比较（原因见对照表）。")
     assert zh[4] == ("矛盾：专利授权量增长，总结为100–999%，结构化数据为50.7%"
                      "（patents.csv 示例区 2021 total, basis all, growth on 2020）。")

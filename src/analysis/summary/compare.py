@@ -35,7 +35,8 @@ from analysis.parameters import ParameterError, check_lang
 
 #: Domains in display order.
 DOMAINS = tuple(d for d, _ in DOMAIN_KEYWORDS) + (OTHER_DOMAIN,)
-FIGURE_COLUMNS = ["domain", "object", "written", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate"]
+FIGURE_COLUMNS = ["domain", "object", "written", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate",
+                  "role"]
 COMPARISON_COLUMNS = ["indicator", "object", "stated_value", "stated_lower", "stated_upper", "unit", "qualifier",
                       "structured_value", "structured_lower", "structured_upper", "structured_source",
                       "source_url", "verdict", "reason"]
@@ -274,8 +275,9 @@ def judge(stated_value: float, stated_lower: float, stated_upper: float, low: fl
 
 
 def _stated(rows: pd.DataFrame, spec: Compared) -> pd.DataFrame:
-    """The summary's figures that ``spec`` names."""
-    hit = rows[rows["object"].isin(spec.objects) & rows["is_growth_rate"].eq(spec.growth_rate)]
+    """The summary's figures that ``spec`` names (results, not targets or ranks)."""
+    hit = rows[rows["object"].isin(spec.objects) & rows["is_growth_rate"].eq(spec.growth_rate)
+               & rows["role"].eq("stated")]
     return hit[hit["sentence"].str.contains("|".join(NEW_WORDS))] if spec.new_only else hit
 
 

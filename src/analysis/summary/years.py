@@ -149,7 +149,7 @@ def read_year_summaries(paths: Iterable[Path | str]) -> list[YearSummary]:
 def _figures(summary: YearSummary) -> pd.DataFrame:
     """The summary's figures with their indicator, year and comparable unit (the first 12 linked columns)."""
     out = []
-    for r in summary.rows.itertuples():
+    for r in summary.rows[summary.rows["role"].eq("stated")].itertuples():  # no targets, no ranks
         unit, (value, lower, upper) = _comparable_unit(r.unit, (r.value, r.lower, r.upper))
         out.append({"indicator": indicator_name(r.object, r.sentence), "unit": unit, "is_growth_rate": r.is_growth_rate,
                     "year": _figure_year(summary.text, r.start, summary.year), "value": value, "lower": lower,
