@@ -30,6 +30,7 @@ import pandas as pd
 from analysis.market_entities import step as market_entities
 from analysis.config import PROJ_ROOT
 from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN
+from analysis.summary.years import printed_interval
 from analysis.present.labels import format_bounds, format_figure
 from analysis.parameters import ParameterError, check_lang
 
@@ -303,10 +304,13 @@ def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, ta
                 part = Counterpart(note=f"stated in {r['unit']}, the structured figure is in {'/'.join(spec.units)}")
             else:
                 part = spec.lookup(tables[spec.table], region, target_year)
-            verdict, reason = (judge(r["value"], r["lower"], r["upper"], part.lower, part.upper) if part.found
+            lower, upper = r["lower"], r["upper"]
+            if spec.growth_rate:  # a printed rate is rounded: 同期下降4.3％ allows -4.35 to -4.25
+                lower, upper = printed_interval(r["value"], lower, upper, r["qualifier"], f"{r['value']:g}")
+            verdict, reason = (judge(r["value"], lower, upper, part.lower, part.upper) if part.found
                                else ("not comparable", ""))
             out.append({"indicator": spec.indicator, "object": r["object"], "stated_value": r["value"],
-                        "stated_lower": r["lower"], "stated_upper": r["upper"], "unit": r["unit"],
+                        "stated_lower": lower, "stated_upper": upper, "unit": r["unit"],
                         "qualifier": r["qualifier"], "structured_value": part.value,
                         "structured_lower": part.lower, "structured_upper": part.upper,
                         "structured_source": part.source, "source_url": part.source_url, "verdict": verdict,

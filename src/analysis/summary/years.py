@@ -41,7 +41,7 @@ _NOUNS = (
 _NEW = ("新增", "新登记", "新设立", "新设", "新注册", "新发展")
 _STOCK = ("实有", "登记在册", "现有", "存量")
 _NET = re.compile(r"^(?:净增加|净增长|净增)(.+)$|^(.+?)(?:净增加|净增长|净增)$")
-_DOING = ("组织开展", "共完成", "完成", "开展", "实施", "累计")
+_DOING = ("组织开展", "共完成", "完成", "开展", "实施", "累计", "年末", "年底", "全区", "全县", "全市", "全省", "全国")
 _SAMPLING = re.compile(r"^(?P<thing>.*?)(?:安全)?(?:监督|质量)?(?:抽检|抽验|抽查|抽样)(?:监测)?$")
 _GROWTH_SUFFIX = re.compile(r"(?P<avg>年均)?增长$")
 _PATENTS = ("专利授权量", "授权专利", "专利授权")
@@ -87,9 +87,8 @@ def indicator_name(obj: str, sentence: str = "") -> str:
     """
     growth = _GROWTH_SUFFIX.search(obj)
     base = obj[:growth.start()] if growth else obj
-    for word in _DOING:
-        if base.startswith(word) and len(base) > len(word):
-            base = base[len(word):]
+    while word := next((w for w in _DOING if base.startswith(w) and len(base) > len(w)), ""):
+        base = base[len(word):]
     if base in _PATENTS:
         base = _PATENTS[0]
     elif sampling := _SAMPLING.match(base):
@@ -202,17 +201,18 @@ def in_several_years(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------- growth checks
-def _printed_half_unit(written: str) -> float:
-    """Half the last printed digit of a rate: 12.5% -> 0.05, 8% -> 0.5."""
+def printed_interval(value: float, lower: float, upper: float, qualifier: str, written: str) -> tuple[float, float]:
+    """The interval a stated rate allows: an exact rate widened by half its last printed digit (12.5% is 12.45
+    to 12.55, 8% is 7.5 to 8.5), any other its own bounds."""
+    if qualifier != "exact":
+        return lower, upper
     digits = re.search(r"[0-9]+(?:\.([0-9]+))?", written)
-    return 0.5 * 10.0 ** -len(digits[1] or "") if digits else 0.0
+    half = 0.5 * 10.0 ** -len(digits[1] or "") if digits else 0.0
+    return value - half, value + half
 
 
 def _stated_interval(rate: pd.Series) -> tuple[float, float]:
-    if rate["qualifier"] == "exact":
-        half = _printed_half_unit(rate["written"])
-        return rate["value"] - half, rate["value"] + half
-    return rate["lower"], rate["upper"]
+    return printed_interval(rate["value"], rate["lower"], rate["upper"], rate["qualifier"], rate["written"])
 
 
 def _implied(now: pd.Series, before: pd.Series) -> tuple[float, float, float]:
