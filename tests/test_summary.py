@@ -1,6 +1,7 @@
 """The work summary's figures against the structured data: verdicts, hand-made tables, the shipped builds."""
 import hashlib
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -304,24 +305,66 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
 
 
 # -------------------------------------------------------------------------------------- parameters
+EXAMPLE = "data/raw/example_district"
+
+
 @pytest.mark.parametrize("change, message", [
     ({"summary_path": "data/raw/no_such_summary.txt"}, "summary_path 'data/raw/no_such_summary.txt': no such file"),
     ({"lang": "fr"}, "unknown lang 'fr'"),
     ({"region": " "}, "region must be a region name"),
     ({"target_year": "2021"}, "target_year must be a year such as 2021"),
+    ({"target_year": 2022}, "summary_path data/raw/2021_work_summary.txt reports on 2021 (“2021年”), but target_year "
+                            "is 2022"),
+    ({"earlier_summary_paths": ["data/raw/nope.txt"]}, "earlier_summary_paths 'data/raw/nope.txt': no such file"),
+    ({"earlier_summary_paths": [f"{EXAMPLE}/2021_work_summary.txt"]},
+     "earlier_summary_paths: 2021_work_summary.txt does not report on a year before 2021"),
+    ({"earlier_summary_paths": [f"{EXAMPLE}/2020_work_summary.txt", f"{EXAMPLE}/2020_work_summary.txt"]},
+     "earlier_summary_paths: 2020_work_summary.txt: reports on 2020, as 2020_work_summary.txt does"),
+    ({"summary_path": "", "earlier_summary_paths": [f"{EXAMPLE}/2020_work_summary.txt"]},
+     "earlier_summary_paths given without a summary_path"),
 ])
 def test_parameter_errors_are_one_line(change, message):
     params = {"summary_path": "data/raw/2021_work_summary.txt", "region": "本区", "target_year": 2021, "lang": "zh"}
-    with pytest.raises(ParameterError, match=message) as err:
+    with pytest.raises(ParameterError, match=re.escape(message)) as err:
         summary.check_params(**{**params, **change})
     assert "\n" not in str(err.value)
 
 
 def test_summary_path_is_relative_to_the_project_root_or_absolute(tmp_path):
-    assert summary.check_params("data/raw/2021_work_summary.txt", "本区", 2021, "en") == SUMMARY
+    [shipped] = summary.check_params("data/raw/2021_work_summary.txt", "本区", 2021, "en")
+    assert (shipped.name, shipped.year, shipped.text) == ("2021_work_summary.txt", 2021, read_summary(SUMMARY))
     other = tmp_path / "summary.txt"
-    other.write_text("抽检食品XXX批次。", encoding="gbk")
-    assert summary.check_params(str(other), "本区", 2021, "en") == other
+    other.write_text("抽检食品XXX批次。", encoding="gbk")  # names no year: taken as the target year's
+    [given] = summary.check_params(str(other), "本区", 2021, "en")
+    assert (given.year, given.text, len(given.rows)) == (2021, "抽检食品XXX批次。", 1)
+
+
+def test_no_summary_path_means_no_summary():
+    assert summary.check_params("", "本区", 2021, "zh") == []
+    assert findings.NO_SUMMARY["zh"] == ["没有提供本地区的工作总结（参数summary_path为空），本节没有可列出或对照的数字。"]
+    rows = extract_indicators("")
+    figures = summary.figures(rows, "")
+    assert summary.domain_counts(figures).empty and summary.redactions(figures).empty
+    assert summary.bounds_counts(summary.redactions(figures)).empty
+    assert summary.compare(rows, district_tables(), REGION, 2021, "district").empty
+    assert years.linked([]).empty and years.growth_checks(years.linked([])).empty
+
+
+def test_earlier_summaries_come_after_the_target_year_in_order_of_year():
+    found = summary.check_params(f"{EXAMPLE}/2021_work_summary.txt", "示例区(合成数据)", 2021, "zh",
+                                 [f"{EXAMPLE}/2020_work_summary.txt", f"{EXAMPLE}/2019_work_summary.txt"])
+    assert [s.year for s in found] == [2021, 2019, 2020]
+
+
+def test_over_years_findings():
+    table = years.linked(years.read_year_summaries(BUREAU))
+    lines = findings.over_years_findings(table, years.growth_checks(table), [2019, 2020, 2021], "zh")
+    assert lines[0] == "3份工作总结（2019–2021年）中，4个指标出现在两年或以上：新增个体工商户、新增市场主体、罚没款、食品抽检。"
+    assert lines[1] == "总结所述增长率5个：4个是两年的数字能够给出的，1个矛盾，0个无法核对（缺一年的数字或没有上下限）。"
+    assert lines[2] == "矛盾：2021年的总结称新增个体工商户增长+19.5% – +20.5%，而2020年和2021年总结中的数字只能给出+11.4%。"
+    assert findings.over_years_findings(table.head(0), years.growth_checks(table.head(0)), [2021], "en") == [
+        "Only one year's summary was given: nothing to compare over the years (parameter earlier_summary_paths "
+        "lists earlier summaries)."]
 
 
 # -------------------------------------------------------------------------------------- the year reported on

@@ -371,7 +371,7 @@ def work_summary(aggregates: Aggregates, year: int, district: District = Distric
         "一、履职尽责，推进市场监管工作取成效\n"
         f"一是食品安全方面。全面落实“四个最严”要求，{food}。"
         f"二是药品安全方面。抽验药品{shown['抽验药品X批次']}批次，医疗器械{shown['医疗器械X批次']}批次。"
-        f"三是产品质量方面。抽检玻璃产品、铝型材、危险化学品、瓷砖等产品{products}批次。\n"
+        f"三是产品质量方面。聚焦产品质量提升，抽检玻璃产品、铝型材、危险化学品、瓷砖等产品{products}批次。\n"
         "二、优化服务，提升民生服务取实效\n"
         f"{year}年新增各类市场主体{shown['新增各类市场主体XXX户']}户，其中：个体{shown['个体XXX户']}户，"
         f"农专{shown['农专XX户']}户；市场主体净增长{shown['市场主体净增长XXX户']}户{stock_line}。"

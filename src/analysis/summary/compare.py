@@ -29,8 +29,10 @@ import pandas as pd
 
 from analysis.market_entities import step as market_entities
 from analysis.config import PROJ_ROOT
-from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN
-from analysis.summary.years import printed_interval
+from analysis.readers.io import DataError
+from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators, read_summary
+from analysis.summary.year import check_reported_year
+from analysis.summary.years import YearSummary, printed_interval, read_year_summaries
 from analysis.present.labels import format_bounds, format_figure
 from analysis.parameters import ParameterError, check_lang
 
@@ -69,20 +71,39 @@ def summary_file(summary_path: str | Path) -> Path:
     return PROJ_ROOT / summary_path
 
 
-def check_params(summary_path: str | Path, region: str, target_year: int, lang: str) -> Path:
-    """Check the notebook's parameters; return the summary file.
+def check_params(summary_path: str | Path, region: str, target_year: int, lang: str,
+                 earlier_summary_paths: list = ()) -> list[YearSummary]:
+    """Check the notebook's parameters; return the summaries, the target year's first, then the earlier ones by year.
 
-    A region without structured data is not an error: every comparison then says so.
+    An empty ``summary_path`` means no summary was given (an empty list). The target year's summary must
+    report on ``target_year`` (:func:`analysis.summary.year.check_reported_year`), each earlier one on an
+    earlier year. A region without structured data is not an error: every comparison then says so.
     """
     check_lang(lang)
-    path = summary_file(summary_path)
-    if not path.is_file():
-        raise ParameterError(f"summary_path {str(summary_path)!r}: no such file (relative to the project root)")
     if not isinstance(region, str) or not region.strip():
         raise ParameterError(f"region must be a region name, got {region!r}")
     if isinstance(target_year, bool) or not isinstance(target_year, int):
         raise ParameterError(f"target_year must be a year such as 2021, got {target_year!r}")
-    return path
+    if not summary_path:
+        if earlier_summary_paths:
+            raise ParameterError("earlier_summary_paths given without a summary_path for the target year")
+        return []
+    paths = [summary_path, *earlier_summary_paths]
+    for name, path in zip(["summary_path"] + ["earlier_summary_paths"] * len(earlier_summary_paths), paths):
+        if not summary_file(path).is_file():
+            raise ParameterError(f"{name} {str(path)!r}: no such file (relative to the project root)")
+    text = read_summary(summary_file(summary_path))
+    year = check_reported_year(text, target_year, f"summary_path {summary_path}")
+    summaries = [YearSummary(summary_file(summary_path).name, target_year if year is None else year, text,
+                             extract_indicators(text))]
+    try:
+        earlier = read_year_summaries([summary_file(p) for p in earlier_summary_paths])
+    except DataError as err:
+        raise ParameterError(f"earlier_summary_paths: {str(err).splitlines()[0]}") from None
+    later = [s.name for s in earlier if s.year >= target_year]
+    if later:
+        raise ParameterError(f"earlier_summary_paths: {later[0]} does not report on a year before {target_year}")
+    return summaries + earlier
 
 
 # ---------------------------------------------------------------------------------------- the figures
