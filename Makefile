@@ -67,7 +67,8 @@ $(PROC)/indicators.csv: $(SUMMARY) src/analysis/summary/indicators.py src/analys
 $(OUT)/notebooks/sampling.ipynb: $(PROC)/sampling.csv
 $(OUT)/notebooks/patents.ipynb: $(PROC)/patents.csv
 $(OUT)/notebooks/market_entities.ipynb: $(PROC)/market_entities.csv
-$(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv
+$(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv \
+                               $(wildcard $(RAW)/*_work_summary.txt)
 
 # Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(OUT)/.build/deps.mk),
 # its processed tables (lines above) or its own parameters ($(OUT)/.build/<name>.params.json) changed.
