@@ -504,3 +504,10 @@ def test_cli_links_several_summaries(tmp_path, capsys):
     assert pd.ExcelFile(out).sheet_names == ["linked", "growth_checks"]
     assert cli([str(BUREAU[0]), str(BUREAU[0])]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_other_wordings_of_a_compared_figure_are_compared():
+    text = "全年完成食品安全监督抽检708批次。新设各类市场主体667家，其中个体工商户472家。全区实有个体工商户2,000户。"
+    comparison = compared(text, district_tables())  # the district: 708 batches, 667 new, of which 472 individual
+    assert list(comparison["indicator"]) == ["new_entities", "new_individual", "food_batches"]
+    assert set(comparison["verdict"]) == {"consistent"}  # 实有个体工商户 is a stock: not compared with new ones

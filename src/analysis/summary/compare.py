@@ -32,7 +32,7 @@ from analysis.config import PROJ_ROOT
 from analysis.readers.io import DataError
 from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators, read_summary
 from analysis.summary.year import check_reported_year
-from analysis.summary.years import YearSummary, printed_interval, read_year_summaries
+from analysis.summary.years import YearSummary, indicator_name, printed_interval, read_year_summaries
 from analysis.present.labels import format_bounds, format_figure
 from analysis.parameters import ParameterError, check_lang
 
@@ -43,8 +43,6 @@ FIGURE_COLUMNS = ["domain", "object", "written", "value", "lower", "upper", "uni
 COMPARISON_COLUMNS = ["indicator", "object", "stated_value", "stated_lower", "stated_upper", "unit", "qualifier",
                       "structured_value", "structured_lower", "structured_upper", "structured_source",
                       "source_url", "verdict", "reason"]
-#: Words of a sentence on new registrations.
-NEW_WORDS = ("新增", "新登记", "新设")
 PATENT_BASES = ("all", "domestic")
 SAMPLING_SCOPES = ("region_reported", "all_levels")
 
@@ -240,18 +238,17 @@ def _food_batches(sampling: pd.DataFrame, region: str, year: int) -> Counterpart
 class Compared:
     """A figure the summary states and the structured data also give.
 
-    ``objects``: the names :func:`analysis.summary.indicators.extract_indicators` gives it; ``units``: the units it
-    may be stated in; ``table`` and ``lookup``: where its structured counterpart comes from;
-    ``new_only``: only in a sentence on new registrations (个体/农专 there are new entities, not stocks).
+    ``name``: its :func:`analysis.summary.years.indicator_name` (抽检食品, 食品安全监督抽检 -> 食品抽检; a bare 个体 or
+    农专 only in a sentence on new registrations); ``units``: the units it may be stated in; ``table`` and
+    ``lookup``: where its structured counterpart comes from.
     """
 
     indicator: str
-    objects: tuple[str, ...]
+    name: str
     units: tuple[str, ...]
     table: str
     lookup: Callable[[pd.DataFrame, str, int], Counterpart]
     growth_rate: bool = False
-    new_only: bool = False
 
 
 def _new(entity_type: str) -> Callable[[pd.DataFrame, str, int], Counterpart]:
@@ -259,17 +256,13 @@ def _new(entity_type: str) -> Callable[[pd.DataFrame, str, int], Counterpart]:
 
 
 COMPARED = (
-    Compared("patents_granted", ("专利授权量", "授权专利"), ("件",), "patents", _patents_total),
-    Compared("patents_growth", ("专利授权量增长", "授权专利增长"), ("%",), "patents", _patents_growth,
-             growth_rate=True),
-    Compared("new_entities", ("新增市场主体", "新登记市场主体", "新设市场主体"), ("户", "家"), "market_entities",
-             _new("all_entities")),
-    Compared("new_individual", ("个体", "个体工商户"), ("户", "家"), "market_entities", _new("individual"),
-             new_only=True),
-    Compared("new_cooperatives", ("农专", "农民专业合作社"), ("户", "家", "个"), "market_entities",
-             _new("cooperatives"), new_only=True),
-    Compared("net_growth", ("市场主体净增长", "市场主体净增"), ("户", "家"), "market_entities", _net_growth),
-    Compared("food_batches", ("食品抽检", "完成食品抽检"), ("批次",), "sampling", _food_batches),
+    Compared("patents_granted", "专利授权量", ("件",), "patents", _patents_total),
+    Compared("patents_growth", "专利授权量增长", ("%",), "patents", _patents_growth, growth_rate=True),
+    Compared("new_entities", "新增市场主体", ("户", "家"), "market_entities", _new("all_entities")),
+    Compared("new_individual", "新增个体工商户", ("户", "家"), "market_entities", _new("individual")),
+    Compared("new_cooperatives", "新增农民专业合作社", ("户", "家", "个"), "market_entities", _new("cooperatives")),
+    Compared("net_growth", "市场主体净增长", ("户", "家"), "market_entities", _net_growth),
+    Compared("food_batches", "食品抽检", ("批次",), "sampling", _food_batches),
 )
 
 
@@ -298,9 +291,9 @@ def judge(stated_value: float, stated_lower: float, stated_upper: float, low: fl
 
 def _stated(rows: pd.DataFrame, spec: Compared) -> pd.DataFrame:
     """The summary's figures that ``spec`` names (results, not targets or ranks)."""
-    hit = rows[rows["object"].isin(spec.objects) & rows["is_growth_rate"].eq(spec.growth_rate)
-               & rows["role"].eq("stated")]
-    return hit[hit["sentence"].str.contains("|".join(NEW_WORDS))] if spec.new_only else hit
+    names = pd.Series([indicator_name(o, s) for o, s in zip(rows["object"], rows["sentence"])], index=rows.index,
+                      dtype=object)
+    return rows[names.eq(spec.name) & rows["is_growth_rate"].eq(spec.growth_rate) & rows["role"].eq("stated")]
 
 
 def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, target_year: int,
