@@ -323,7 +323,9 @@ def test_random_text_never_breaks_the_accounting():
     """Whatever the text: no error, mentions never overlap, every digit is in a row or the unparsed list."""
     rng = random.Random(20211231)
     alphabet = list("0123456789０X,.%％-～至余多约近超突破万亿千百十一二两三五零户家件批次人个元年月日第“”《》（），。；：、是的"
-                    "检查抽检食品同比增长下降净减少GB/T统进") + ["万元", "个百分点", "XXX", "进一步", "一次性"]
+                    "检查抽检食品同比增长下降净减少GB/T统进成倍单届初廿×和萬個") + [
+        "万元", "个百分点", "XXX", "进一步", "一次性", "居全市第", "比增", "分别", "目标", "“五个一批”", "24小时", "方面",
+        "以上", "正月", "案件"]
     for _ in range(400):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         rows, unparsed = extract_indicators(text), unparsed_mentions(text)
