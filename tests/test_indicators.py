@@ -14,11 +14,11 @@ from analysis.summary.indicators import (
     INDICATOR_COLUMNS,
     UNPARSED_COLUMNS,
     extract_indicators,
-    read_summary,
     unparsed_mentions,
 )
 from analysis.readers.io import DataError
 from analysis.summary.cli import cli
+from analysis.summary.text import read_summary
 
 DATA = Path(__file__).parent / "data" / "summaries"
 SEED = DATA / "2021_work_summary.txt"  # copy of the project's seed, redactions as published

@@ -14,7 +14,8 @@ from analysis.summary.cli import cli
 from analysis.readers.io import DataError
 from analysis.summary import compare as summary
 from analysis.config import RAW_DATA_DIR, dataset_dirs
-from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.summary.indicators import extract_indicators, unparsed_mentions
+from analysis.summary.text import read_summary
 from analysis.summary.year import ReportedYear, check_reported_year, reported_year
 from analysis.present.labels import format_bounds
 from analysis.parameters import ParameterError

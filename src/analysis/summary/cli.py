@@ -16,7 +16,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from analysis.readers.io import DataError, write_atomic, write_csv
 from analysis.summary import years
-from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.summary.indicators import extract_indicators, unparsed_mentions
+from analysis.summary.text import read_summary
 
 
 class _UsageError(Exception):

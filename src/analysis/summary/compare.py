@@ -30,7 +30,8 @@ import pandas as pd
 from analysis.market_entities import step as market_entities
 from analysis.config import PROJ_ROOT
 from analysis.readers.io import DataError
-from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators, read_summary
+from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators
+from analysis.summary.text import read_summary
 from analysis.summary.year import check_reported_year
 from analysis.summary.years import YearSummary, indicator_name, printed_interval, read_year_summaries
 from analysis.present.labels import format_bounds, format_figure

@@ -53,11 +53,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pandas as pd
 
-from analysis.readers.io import ENCODINGS, DataError, Problem, display_path
 from analysis.readers.numbers import (
     CN_DIGITS,
     DIRECTION_WORDS,
@@ -573,19 +571,3 @@ def unparsed_mentions(text: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=UNPARSED_COLUMNS)
     frame[["start", "end"]] = frame[["start", "end"]].astype(int)
     return frame
-
-
-def read_summary(path: Path | str) -> str:
-    """The text of a summary file: UTF-8 (with or without BOM) or GB18030/GBK."""
-    path = Path(path)
-    where = display_path(path)
-    if not path.is_file():
-        raise DataError([Problem(where, None, None, "no such file", "a work summary text file")])
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError([Problem(where, None, None, "cannot decode the file",
-                             "UTF-8 (with or without BOM), GBK or GB18030 text")])

@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.readers.io import DataError, Problem, display_path
-from analysis.summary.indicators import extract_indicators, read_summary
+from analysis.summary.indicators import extract_indicators
+from analysis.summary.text import read_summary
 from analysis.summary.year import reported_year
 
 LINKED_COLUMNS = ["indicator", "unit", "is_growth_rate", "year", "value", "lower", "upper", "qualifier", "written",
