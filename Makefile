@@ -69,7 +69,8 @@ $(OUT)/notebooks/patents.ipynb: $(PROC)/patents.csv
 $(OUT)/notebooks/market_entities.ipynb: $(PROC)/market_entities.csv
 # The register comes from the records layer; a dataset without one (public) runs the notebook, which skips its section.
 $(OUT)/notebooks/demography.ipynb: $(wildcard $(PROC)/register.parquet)
-$(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv
+$(OUT)/notebooks/summary.ipynb: $(PROC)/indicators.csv $(PROC)/patents.csv $(PROC)/market_entities.csv $(PROC)/sampling.csv \
+                               $(wildcard $(RAW)/*_work_summary.txt)
 
 # Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(OUT)/.build/deps.mk),
 # its processed tables (lines above) or its own parameters ($(OUT)/.build/<name>.params.json) changed.

@@ -12,11 +12,16 @@ from analysis import example_district
 from analysis.sampling import step as sampling
 from analysis.__main__ import main
 from analysis.config import PARAMS_DIR, RAW_DATA_DIR
+from analysis.summary import years
+from analysis.summary.compare import COMPARED, compare
 from analysis.summary.indicators import extract_indicators
+from analysis.summary.year import reported_year
 from analysis.present.labels import dataset_marker
 
 COMMITTED = RAW_DATA_DIR / example_district.DATASET
-FILES = ("sampling.csv", "patents.csv", "market_entities.csv")
+TABLES = ("sampling.csv", "patents.csv", "market_entities.csv")
+SUMMARIES = ("2019_work_summary.txt", "2020_work_summary.txt", "2021_work_summary.txt")  # SYNTHETIC
+FILES = TABLES + SUMMARIES
 STEP_OF_FILE = {"sampling.csv": "sampling", "patents.csv": "patents", "market_entities.csv": "market_entities"}
 
 #: Sentences of the real 2021 work summary (区市场监管局2021年工作总结, redacted; the file is not in the
@@ -42,6 +47,7 @@ NOT_GENERATED = {
     "商标注册有效量XXX件": "a stock of valid trademarks; patents.csv's trademarks column holds annual registrations",
     "年均增长X％": "the growth of that trademark stock",
     "双友X家企业": "firms named provincial IP advantage enterprises: no such table",
+    "居全市第一": "a rank among the city's districts (role rank): no such table",
 }
 
 
@@ -119,7 +125,7 @@ def test_generator_bounds_are_the_summary_bounds(indicators):
 
 
 def test_files_have_exactly_the_public_layout():
-    for name in FILES:
+    for name in TABLES:
         committed = (COMMITTED / name).read_text(encoding="utf-8").splitlines()[0]
         public = (RAW_DATA_DIR / name).read_text(encoding="utf-8").splitlines()[0]
         assert committed == public, name
@@ -127,7 +133,7 @@ def test_files_have_exactly_the_public_layout():
 
 
 def test_every_row_is_labelled_synthetic():
-    for name in FILES:
+    for name in TABLES:
         raw = _read(name)
         assert raw["region"].eq("示例区(合成数据)").all()
         assert raw["level"].eq("district").all()
@@ -232,14 +238,14 @@ def test_a_district_that_cannot_fit_the_summary_is_an_error():
 
 def test_command_line_writes_the_same_files(tmp_path, capsys):
     assert main(["example-district", "--seed", "5", "--out", str(tmp_path / "cli")]) == 0
-    assert capsys.readouterr().out.count("wrote ") == 3
+    assert capsys.readouterr().out.count("wrote ") == len(FILES)
     example_district.write(tmp_path / "api", 5)
     for name in FILES:
         assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "api" / name).read_bytes()
 
 
 def test_every_dataset_step_processes_the_example(tmp_path):
-    for name in FILES:
+    for name in TABLES:
         path = datasets.step(STEP_OF_FILE[name]).process(COMMITTED, tmp_path)
         assert path.exists()
 
@@ -263,3 +269,42 @@ def test_dataset_marker_only_for_synthetic_datasets():
     assert dataset_marker("example_district", "en") == "[SYNTHETIC DATA] "
     assert dataset_marker("public", "zh") == ""
     assert dataset_marker("my_district", "zh") == ""  # a district's own data is real
+
+
+# -------------------------------------------------------------------------------------- its SYNTHETIC summaries
+def _tables(tmp_path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for name in ("patents", "market_entities", "sampling"):
+        datasets.step(name).process(COMMITTED, tmp_path)
+        tables[name] = datasets.step(name).load(tmp_path)
+    return tables
+
+
+@pytest.mark.parametrize("name, year", [(n, int(n[:4])) for n in SUMMARIES])
+def test_each_summary_is_labelled_reports_on_its_year_and_agrees_with_the_tables(tmp_path, name, year):
+    text = (COMMITTED / name).read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"示例区(合成数据)市场监督管理局{year}年工作总结"
+    assert text.splitlines()[1].startswith("【合成数据 SYNTHETIC】")
+    assert reported_year(text).year == year
+    comparison = compare(extract_indicators(text), _tables(tmp_path), example_district.REGION, year,
+                         example_district.DATASET)
+    assert list(comparison["indicator"]) == [c.indicator for c in COMPARED]  # every compared figure stated
+    assert set(comparison["verdict"]) == {"consistent"}, comparison["reason"].tolist()
+
+
+def test_the_synthetic_2021_summary_is_redacted_as_the_real_one():
+    text = (COMMITTED / "2021_work_summary.txt").read_text(encoding="utf-8")
+    assert all(phrase in text for phrase in PHRASES)
+    assert not any(ch.isdigit() for line in text.splitlines()[2:] for ch in line.replace("2021年", ""))
+
+
+def test_the_summaries_link_over_the_years():
+    table = years.linked(years.read_year_summaries([COMMITTED / n for n in SUMMARIES]))
+    food = table[table["indicator"].eq("食品抽检")].set_index("year")
+    batches = _read("sampling.csv").query("category == 'all'").set_index("year")["batches"]
+    assert list(food.index) == [2019, 2020, 2021]
+    assert list(food["value"][:2]) == [batches[2019], batches[2020]]
+    assert (food.at[2021, "change_lower"], food.at[2021, "change_upper"]) == (100 - batches[2020], 999 - batches[2020])
+    checks = years.growth_checks(table)
+    assert "contradiction" not in set(checks["verdict"])
+    assert set(checks.loc[checks["verdict"].eq("not comparable"), "year"]) == {2019}  # no 2018 summary

@@ -13,12 +13,12 @@ from analysis.summary import indicators
 from analysis.summary.indicators import (
     INDICATOR_COLUMNS,
     UNPARSED_COLUMNS,
-    cli,
     extract_indicators,
-    read_summary,
     unparsed_mentions,
 )
 from analysis.readers.io import DataError
+from analysis.summary.cli import cli
+from analysis.summary.text import read_summary
 
 DATA = Path(__file__).parent / "data" / "summaries"
 SEED = DATA / "2021_work_summary.txt"  # copy of the project's seed, redactions as published
@@ -61,7 +61,7 @@ def test_every_number_like_mention_of_the_seed_is_accounted_for(seed_text, seed_
             for m in re.finditer(r"[0-9Xx〇零一二两三四五六七八九十百千万亿%％]", seed_text)
             if m.start() not in covered]
     assert left == ["进一步", "统一随"]  # a 一 inside an ordinary word is not a number
-    assert len(seed_rows) == 72 and len(unparsed) == 52
+    assert len(seed_rows) == 73 and len(unparsed) == 51
 
 
 @pytest.mark.parametrize("mention, after, domain, obj, lower, upper, unit", [
@@ -138,7 +138,7 @@ def test_seed_vague_count(seed_text, seed_rows):
     ("2021年", "year or date"), ("“七个专项”", "in quotes: a name"), ("GB17761－20XX", "standard number"),
     ("十九大", "name or set phrase"), ("十九届", "name or set phrase"), ("8小时以内", "name or set phrase"),
     ("8小时外", "name or set phrase"), ("“111”", "in quotes: a name"), ("“四个意识”", "in quotes: a name"),
-    ("第二", "ordinal"), ("第一", "ordinal"), ("五星级", "name or set phrase"), ("一是", "heading or list marker"),
+    ("第二", "ordinal"), ("五星级", "name or set phrase"), ("一是", "heading or list marker"),
     ("二是", "heading or list marker"), ("（一）", "heading or list marker"), ("一、", "heading or list marker"),
     ("“3C”", "in quotes: a name"), ("XXXXAPP", "code or name with letters"), ("一把手", "name or set phrase"),
     ("“XXX”", "in quotes: a name"), ("XX", "redacted place or name"), ("零的突破", "name or set phrase"),
@@ -150,10 +150,29 @@ def test_seed_exclusions_are_listed_with_a_reason(seed_text, mention, reason):
     assert all(seed_text[s:e] == mention for s, e in zip(listed.start, listed.end))
 
 
+def test_seed_rank_is_a_figure_of_its_own_role(seed_text, seed_rows):
+    row = _row(seed_rows, seed_text, "第一", "，呈钢")  # 增长量居全市第一: a place in a ranking, not a count
+    assert (row.role, row.value, row.unit, row.domain) == ("rank", 1, "名", "intellectual_property")
+    assert set(seed_rows.role) == {"stated", "rank"}
+
+
+@pytest.mark.parametrize("text, mention, role, value, unit", [
+    ("成为全国第27个示范城市。", "第27个", "rank", 27, "个"),
+    ("专利授权量居全省第3位。", "第3位", "rank", 3, "位"),
+    ("增长量居全市第一。", "第一", "rank", 1, "名"),
+    ("目标完成抽检1000批次。", "1000批次", "target", 1000, "批次"),
+    ("力争新增市场主体800户。", "800户", "target", 800, "户"),
+    ("新增市场主体800户。", "800户", "stated", 800, "户"),
+])
+def test_ranks_and_targets_say_what_they_are(text, mention, role, value, unit):
+    row = _row(extract_indicators(text), text, mention)
+    assert (row.role, row.value, row.unit) == (role, value, unit)
+
+
 def test_seed_offsets_point_at_the_mentions(seed_text, seed_rows):
     for row in seed_rows.itertuples():
         mention = seed_text[row.start:row.end]
-        assert re.search(r"[0-9X万％%十两]", mention), mention
+        assert re.search(r"[0-9X万％%十两一]", mention), mention
         assert mention.rstrip("％%") in row.sentence or mention in row.sentence
 
 
@@ -180,7 +199,7 @@ PHRASES = [
      True),
     ("三十五家企业签订食品安全承诺书。", "三十五家", "food", "企业", 35, 35, 35, "家", "exact", False),
     ("培训一百零五人次。", "一百零五人次", "other", "培训", 105, 105, 105, "人次", "exact", False),
-    ("对10-15家企业开展约谈。", "10-15家", "other", "企业", N, 10, 15, "家", "range", False),
+    ("对10-15家企业开展约谈。", "10-15家", "market_entities", "企业", N, 10, 15, "家", "range", False),
     ("在三至五个重点行业开展专项整治。", "三至五个", "other", "重点行业", N, 3, 5, "个", "range", False),
     ("查处案件128件，罚没款156.8万元。", "156.8万元", "enforcement", "罚没款", 156.8, 156.8, 156.8, "万元",
      "exact", False),
@@ -213,6 +232,30 @@ PHRASES = [
     ("全县在用特种设备2,345台（套）。", "2,345台", "special_equipment", "在用特种设备", 2345, 2345, 2345, "台",
      "exact", False),
     ("全局执法人员仅85人。", "85人", "enforcement", "执法人员", 85, 85, 85, "人", "exact", False),
+    # Traditional characters from reposted texts are folded to simplified before matching (OpenCC t2s)
+    ("全年新增市場主體1.5萬戶。", "1.5萬戶", "market_entities", "新增市场主体", 15000, 14500, 15500, "户", "rounded",
+     False),
+    ("抽檢食品2,345批次。", "2,345批次", "food", "食品抽检", 2345, 2345, 2345, "批次", "exact", False),
+    ("查處各類違法案件128件。", "128件", "enforcement", "查处违法案件", 128, 128, 128, "件", "exact", False),
+    ("抽检食品812\n批次。", "812\n批次", "food", "食品抽检", 812, 812, 812, "批次", "exact", False),  # a line break
+    # tenths, N倍多, 单 (orders), 比增, 分别 ... a%和b%
+    ("群众满意度八成以上。", "八成以上", "other", "群众满意度", 80, 80, N, "%", "lower_bound", False),
+    ("抽检合格率达九成。", "九成", "other", "抽检合格率", 90, 85, 95, "%", "rounded", False),
+    ("网络交易额增长2倍多。", "2倍多", "other", "网络交易额增长", 2, 2, N, "倍", "lower_bound", False),
+    ("处理网络订单投诉300单。", "300单", "other", "处理网络订单投诉", 300, 300, 300, "单", "exact", False),
+    ("新增企业300户，比增15%。", "15%", "market_entities", "新增企业增长", 15, 15, 15, "%", "exact", True),
+    ("企业和个体工商户分别比上年增长5%和8%。", "5%", "market_entities", "企业增长", 5, 5, 5, "%", "exact", True),
+    ("企业和个体工商户分别比上年增长5%和8%。", "8%", "market_entities", "个体工商户增长", 8, 8, 8, "%", "exact", True),
+    ("查处一起案件。", "一起", "enforcement", "案件", 1, 1, 1, "起", "exact", False),  # 一起 with a case is one
+    # domains: by the clause first; a case word makes it enforcement; 企业 alone, 开办, 品牌, 对标达标, 追溯
+    ("查处食品安全违法案件XX件。", "XX件", "enforcement", "查处食品安全违法案件", N, 10, 99, "件", "redacted", False),
+    ("新增企业300家。", "300家", "market_entities", "新增企业", 300, 300, 300, "家", "exact", False),
+    ("企业开办时间压缩至3个工作日，网办率达98%。", "98%", "market_entities", "网办率", 98, 98, 98, "%", "exact",
+     False),
+    ("实施品牌战略，培育品牌XX个。", "XX个", "product_quality", "培育品牌", N, 10, 99, "个", "redacted", False),
+    ("对标达标企业XX家。", "XX家", "product_quality", "对标达标企业", N, 10, 99, "家", "redacted", False),
+    ("建立追溯体系XX家。", "XX家", "food", "建立追溯体系", N, 10, 99, "家", "redacted", False),
+    ("检查药店XX家，抽检食品XXX批次，立案XX件。", "XX家", "drugs", "检查药店", N, 10, 99, "家", "redacted", False),
 ]
 
 
@@ -232,13 +275,16 @@ def test_phrasing_file_gives_every_figure_in_order():
     assert [text[s:e] for s, e in zip(rows.start, rows.end)] == [
         "1.5万户", "12.5%", "3,210户", "11,800户", "超过8万户", "近960户", "2,345批次", "97.31%", "0.38个百分点",
         "0.2个百分点", "300余家次", "约1200人次", "三十五家", "１２０台次", "10-15家", "三至五个", "128件", "156.8万元",
-        "8%", "2000多件", "2887件", "百分之十五", "突破1.2万件"]
+        "8%", "2000多件", "2887件", "百分之十五", "突破1.2万件",
+        "八成以上", "2倍多", "300单", "5%", "8%", "第3位", "800户"]  # 六、其他: Traditional, tenths, 分别, rank, target
     assert list(rows.object[:4]) == ["新增市场主体", "新增市场主体增长", "企业", "个体工商户"]
     assert list(rows.value[:6]) == [15000, 12.5, 3210, 11800, 80000, 960]
     assert list(rows.qualifier[:6]) == ["rounded", "exact", "exact", "exact", "lower_bound", "approximate"]
-    assert rows.is_growth_rate.sum() == 5
+    assert rows.is_growth_rate.sum() == 7
+    assert list(rows.role[-2:]) == ["rank", "target"] and set(rows.role[:-2]) == {"stated"}
     unparsed = unparsed_mentions(text)
-    assert list(unparsed.text) == ["2022年", "一、", "二、", "三、", "四、", "1-11月", "五、", "“十四五”"]
+    assert list(unparsed.text) == ["2022年", "一、", "二、", "三、", "四、", "1-11月", "五、", "“十四五”", "六、", "一年",
+                                   "以下七个方面", "“五个一批”", "7×24小时", "第四届全国100个优秀案例"]
 
 
 @pytest.mark.parametrize("text, mention, reason", [
@@ -256,6 +302,15 @@ def test_phrasing_file_gives_every_figure_in_order():
     ("实施三年行动计划", "三年", "name or set phrase"),
     ("推行一户一档", "一户一档", "name or set phrase"),
     ("学习《食品安全法》第三十四条", "第三十四", "ordinal"),
+    ("走过了不平凡的一年", "一年", "一 with a classifier: an article, not a count"),
+    ("交出了一份满意答卷", "一份", "一 with a classifier: an article, not a count"),
+    ("评为一类单位", "一类", "一 with a classifier: an article, not a count"),
+    ("主要做了以下七个方面工作", "以下七个方面", "structure of the text"),
+    ("开展“五个一批”行动", "“五个一批”", "in quotes: a name"),  # quotes claimed before the word 一批
+    ("提供7×24小时服务", "7×24小时", "name or set phrase"),
+    ("入选第四届全国100个优秀案例", "第四届全国100个优秀案例", "in the name of an award or list"),
+    ("正月初七开始", "正月初七", "year or date"),
+    ("腊月廿三，", "腊月廿三", "year or date"),
 ])
 def test_non_figures_are_listed_not_dropped(text, mention, reason):
     unparsed = unparsed_mentions(text)
@@ -269,7 +324,9 @@ def test_random_text_never_breaks_the_accounting():
     """Whatever the text: no error, mentions never overlap, every digit is in a row or the unparsed list."""
     rng = random.Random(20211231)
     alphabet = list("0123456789０X,.%％-～至余多约近超突破万亿千百十一二两三五零户家件批次人个元年月日第“”《》（），。；：、是的"
-                    "检查抽检食品同比增长下降净减少GB/T统进") + ["万元", "个百分点", "XXX", "进一步", "一次性"]
+                    "检查抽检食品同比增长下降净减少GB/T统进成倍单届初廿×和萬個") + [
+        "万元", "个百分点", "XXX", "进一步", "一次性", "居全市第", "比增", "分别", "目标", "“五个一批”", "24小时", "方面",
+        "以上", "正月", "案件"]
     for _ in range(400):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         rows, unparsed = extract_indicators(text), unparsed_mentions(text)
@@ -279,14 +336,15 @@ def test_random_text_never_breaks_the_accounting():
         assert all(i in covered for i, ch in enumerate(text) if ch.isdigit()), text
 
 
-@pytest.mark.parametrize("text", ["进一步加强统一监管", "千家万户", "一次性告知", "一起努力"])
+@pytest.mark.parametrize("text", ["进一步加强统一监管", "千家万户", "一次性告知", "一起努力", "检查零部件企业", "零售药店",
+                                  "一成不变", "降低成本"])
 def test_ordinary_words_are_neither_figures_nor_mentions(text):
     assert extract_indicators(text).empty and unparsed_mentions(text).empty
 
 
 def test_columns_are_stable_even_for_empty_text():
     assert INDICATOR_COLUMNS == ["domain", "object", "value", "lower", "upper", "unit", "qualifier",
-                                 "is_growth_rate", "sentence", "start", "end"]
+                                 "is_growth_rate", "role", "sentence", "start", "end"]
     assert list(extract_indicators("").columns) == INDICATOR_COLUMNS
     assert list(unparsed_mentions("").columns) == UNPARSED_COLUMNS == ["text", "start", "end", "reason"]
 
@@ -320,7 +378,7 @@ def test_cli_prints_csv_with_the_header(capsys, seed_rows):
     lines = out.splitlines()
     assert lines[0] == ",".join(INDICATOR_COLUMNS)
     assert len(lines) == len(seed_rows) + 1
-    assert "food,食品抽检,,100.0,999.0,批次,redacted,False," in out
+    assert "food,食品抽检,,100.0,999.0,批次,redacted,False,stated," in out
 
 
 def test_cli_csv_to_file(tmp_path, seed_rows):

@@ -1,16 +1,22 @@
 """The work summary's figures against the structured data: verdicts, hand-made tables, the shipped builds."""
 import hashlib
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.readers import datasets
 from analysis import example_district
-from analysis.summary import findings
+from analysis.summary import findings, years
+from analysis.summary.cli import cli
+from analysis.readers.io import DataError
 from analysis.summary import compare as summary
 from analysis.config import RAW_DATA_DIR, dataset_dirs
-from analysis.summary.indicators import extract_indicators, read_summary, unparsed_mentions
+from analysis.summary.indicators import extract_indicators, unparsed_mentions
+from analysis.summary.text import read_summary
+from analysis.summary.year import ReportedYear, check_reported_year, reported_year
 from analysis.present.labels import format_bounds
 from analysis.parameters import ParameterError
 
@@ -232,10 +238,10 @@ def test_the_shipped_summary_is_the_seed_unchanged():
 
 def test_figures_by_domain_and_their_redactions(seed):
     text, rows, figures, redacted, unparsed = seed
-    assert list(figures.columns) == summary.FIGURE_COLUMNS and len(figures) == len(rows) == 72
+    assert list(figures.columns) == summary.FIGURE_COLUMNS and len(figures) == len(rows) == 73
     assert list(figures["domain"].drop_duplicates()) == list(summary.DOMAINS)
     counts = summary.domain_counts(figures).set_index("domain")
-    assert counts["figures"].sum() == 72 and counts["redacted"].sum() == 70 == len(redacted)
+    assert counts["figures"].sum() == 73 and counts["redacted"].sum() == 70 == len(redacted)
     assert counts.loc["intellectual_property", "growth_rates"] == 2
     food = figures[figures["object"].eq("食品抽检")].iloc[0]
     assert (food["written"], food["lower"], food["upper"]) == ("XXX批次", 100, 999)
@@ -243,7 +249,7 @@ def test_figures_by_domain_and_their_redactions(seed):
     assert dict(zip(bounds["bounds"], bounds["n"])) == {
         "0–9": 12, "10–99": 21, "≥10": 1, "100–999": 24, "≥100": 4, "≥1,000": 2, "≥100,000": 1, "unknown": 5}
     excluded = summary.excluded_by_reason(unparsed)
-    assert excluded["n"].sum() == len(unparsed) == 52
+    assert excluded["n"].sum() == len(unparsed) == 51
     assert excluded.iloc[0].tolist() == ["in quotes: a name", 18, "“七个专项” / “四个最严” / “XX禁捕”"]
 
 
@@ -282,11 +288,11 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
     bounds = summary.bounds_counts(redacted)
     contradiction = compared(SEED_SUMMARY, district_tables(patent_totals={2020: 150, 2021: 226}))
     zh = findings.key_findings(figures, bounds, unparsed, contradiction, REGION, "district", 2021, "zh")
-    assert zh[0].startswith("工作总结列出72个统计数字，分属8个领域（食品25个、执法办案13个、")
+    assert zh[0].startswith("工作总结列出73个统计数字，分属8个领域（食品25个、执法办案14个、")
     assert zh[0].endswith("其中70个隐去了数字（以X代替或整体删去）。")
     assert zh[1] == ("按X的位数推出上下限：12个为0–9、21个为10–99、1个为≥10、24个为100–999、4个为≥100、2个为≥1,000、"
                      "1个为≥100,000；5个整体删去了数字，没有上下限。")
-    assert zh[2] == "另有52处数字不是统计数字（年份、名称、标题序号等），逐一列出原因，未计入。"
+    assert zh[2] == "另有51处数字不是统计数字（年份、名称、标题序号等），逐一列出原因，未计入。"
     assert zh[3].endswith("与示例区2021年的结构化数据（数据集district）对照：6个一致，1个矛盾，0个无法比较（原因见对照表）。")
     assert zh[4] == ("矛盾：专利授权量增长，总结为100–999%，结构化数据为50.7%"
                      "（patents.csv 示例区 2021 total, basis all, growth on 2020）。")
@@ -300,21 +306,209 @@ def test_findings_state_counts_bounds_and_verdicts(seed):
 
 
 # -------------------------------------------------------------------------------------- parameters
+EXAMPLE = "data/raw/example_district"
+
+
 @pytest.mark.parametrize("change, message", [
     ({"summary_path": "data/raw/no_such_summary.txt"}, "summary_path 'data/raw/no_such_summary.txt': no such file"),
     ({"lang": "fr"}, "unknown lang 'fr'"),
     ({"region": " "}, "region must be a region name"),
     ({"target_year": "2021"}, "target_year must be a year such as 2021"),
+    ({"target_year": 2022}, "summary_path data/raw/2021_work_summary.txt reports on 2021 (“2021年”), but target_year "
+                            "is 2022"),
+    ({"earlier_summary_paths": ["data/raw/nope.txt"]}, "earlier_summary_paths 'data/raw/nope.txt': no such file"),
+    ({"earlier_summary_paths": [f"{EXAMPLE}/2021_work_summary.txt"]},
+     "earlier_summary_paths: 2021_work_summary.txt does not report on a year before 2021"),
+    ({"earlier_summary_paths": [f"{EXAMPLE}/2020_work_summary.txt", f"{EXAMPLE}/2020_work_summary.txt"]},
+     "earlier_summary_paths: 2020_work_summary.txt: reports on 2020, as 2020_work_summary.txt does"),
+    ({"summary_path": "", "earlier_summary_paths": [f"{EXAMPLE}/2020_work_summary.txt"]},
+     "earlier_summary_paths given without a summary_path"),
 ])
 def test_parameter_errors_are_one_line(change, message):
     params = {"summary_path": "data/raw/2021_work_summary.txt", "region": "本区", "target_year": 2021, "lang": "zh"}
-    with pytest.raises(ParameterError, match=message) as err:
+    with pytest.raises(ParameterError, match=re.escape(message)) as err:
         summary.check_params(**{**params, **change})
     assert "\n" not in str(err.value)
 
 
 def test_summary_path_is_relative_to_the_project_root_or_absolute(tmp_path):
-    assert summary.check_params("data/raw/2021_work_summary.txt", "本区", 2021, "en") == SUMMARY
+    [shipped] = summary.check_params("data/raw/2021_work_summary.txt", "本区", 2021, "en")
+    assert (shipped.name, shipped.year, shipped.text) == ("2021_work_summary.txt", 2021, read_summary(SUMMARY))
     other = tmp_path / "summary.txt"
-    other.write_text("抽检食品XXX批次。", encoding="gbk")
-    assert summary.check_params(str(other), "本区", 2021, "en") == other
+    other.write_text("抽检食品XXX批次。", encoding="gbk")  # names no year: taken as the target year's
+    [given] = summary.check_params(str(other), "本区", 2021, "en")
+    assert (given.year, given.text, len(given.rows)) == (2021, "抽检食品XXX批次。", 1)
+
+
+def test_no_summary_path_means_no_summary():
+    assert summary.check_params("", "本区", 2021, "zh") == []
+    assert findings.NO_SUMMARY["zh"] == ["没有提供本地区的工作总结（参数summary_path为空），本节没有可列出或对照的数字。"]
+    rows = extract_indicators("")
+    figures = summary.figures(rows, "")
+    assert summary.domain_counts(figures).empty and summary.redactions(figures).empty
+    assert summary.bounds_counts(summary.redactions(figures)).empty
+    assert summary.compare(rows, district_tables(), REGION, 2021, "district").empty
+    assert years.linked([]).empty and years.growth_checks(years.linked([])).empty
+
+
+def test_earlier_summaries_come_after_the_target_year_in_order_of_year():
+    found = summary.check_params(f"{EXAMPLE}/2021_work_summary.txt", "示例区(合成数据)", 2021, "zh",
+                                 [f"{EXAMPLE}/2020_work_summary.txt", f"{EXAMPLE}/2019_work_summary.txt"])
+    assert [s.year for s in found] == [2021, 2019, 2020]
+
+
+def test_over_years_findings():
+    table = years.linked(years.read_year_summaries(BUREAU))
+    lines = findings.over_years_findings(table, years.growth_checks(table), [2019, 2020, 2021], "zh")
+    assert lines[0] == "3份工作总结（2019–2021年）中，4个指标出现在两年或以上：新增个体工商户、新增市场主体、罚没款、食品抽检。"
+    assert lines[1] == "总结所述增长率5个：4个是两年的数字能够给出的，1个矛盾，0个无法核对（缺一年的数字或没有上下限）。"
+    assert lines[2] == "矛盾：2021年的总结称新增个体工商户增长+19.5% – +20.5%，而2020年和2021年总结中的数字只能给出+11.4%。"
+    assert findings.over_years_findings(table.head(0), years.growth_checks(table.head(0)), [2021], "en") == [
+        "Only one year's summary was given: nothing to compare over the years (parameter earlier_summary_paths "
+        "lists earlier summaries)."]
+
+
+# -------------------------------------------------------------------------------------- the year reported on
+@pytest.mark.parametrize("text, year, evidence", [
+    ("2022年区市场监管局工作总结\n一、市场主体", 2022, "2022年区市场监管局工作总结"),
+    ("XX区市场监督管理局2021年工作总结和2022年工作计划\n全年新增", 2021, "2021年工作总结"),
+    ("二〇二〇年度工作總結\n今年以来", 2020, "二〇二〇年度工作总结"),  # Traditional 總結, Chinese year
+    ("２０１９年工作总结\n", 2019, "2019年工作总结"),  # full-width digits
+    ("\ufeff2021年区市场监管局以党建工作为统领，围绕民生主线", 2021, "2021年"),  # the shipped summary opens so
+    ("2021年，全局上下", 2021, "2021年"),
+    ("今年以来，全局上下", None, ""),  # 今年 without a title year: not stated
+    ("2019年以来，我局持续推进", None, ""),  # a period, not the year reported on
+    ("2020-2021年工作回顾\n", None, ""),
+])
+def test_reported_year(text, year, evidence):
+    assert reported_year(text) == ReportedYear(year, evidence)
+
+
+def test_the_shipped_summary_reports_on_2021():
+    assert reported_year(read_summary(SUMMARY)).year == 2021
+
+
+def test_a_summary_of_another_year_is_a_one_line_parameter_error():
+    text = "2020年工作总结\n全年新增市场主体812户。"
+    assert check_reported_year(text, 2020, "a.txt") == 2020
+    assert check_reported_year("今年以来，新增市场主体812户。", 2021, "a.txt") is None
+    with pytest.raises(ParameterError) as err:
+        check_reported_year(text, 2021, "data/raw/x/2020_work_summary.txt")
+    assert str(err.value) == ("data/raw/x/2020_work_summary.txt reports on 2020 (“2020年工作总结”), but target_year "
+                              "is 2021; give the summary of 2021 or set target_year: 2020")
+
+
+# -------------------------------------------------------------------------------------- summaries over the years
+BUREAU = sorted((Path(__file__).parent / "data" / "summaries" / "bureau").glob("*.txt"))  # SYNTHETIC, see SOURCES.md
+
+
+@pytest.fixture(scope="module")
+def bureau():
+    table = years.linked(years.read_year_summaries(BUREAU))
+    return table, years.growth_checks(table)
+
+
+def linked_row(table: pd.DataFrame, indicator: str, year: int) -> pd.Series:
+    hit = table[table["indicator"].eq(indicator) & table["year"].eq(year) & ~table["is_growth_rate"]]
+    assert len(hit) == 1, (indicator, year)
+    return hit.iloc[0]
+
+
+@pytest.mark.parametrize("obj, sentence, name", [
+    ("食品抽检", "", "食品抽检"),
+    ("完成食品安全监督抽检", "", "食品抽检"),  # 抽检食品 is already 食品抽检 from the extractor
+    ("药品抽验", "", "药品抽检"),
+    ("新登记市场主体", "", "新增市场主体"),
+    ("新设经营主体", "", "新增市场主体"),
+    ("实有市场主体", "", "实有市场主体"),
+    ("登记在册个体户", "", "实有个体工商户"),
+    ("市场主体净增", "", "市场主体净增长"),
+    ("个体", "新增各类市场主体XXX户，其中：个体XXX户", "新增个体工商户"),
+    ("个体工商户", "全区个体工商户3,000户", "个体工商户"),  # not new registrations: not linked with them
+    ("农专", "新设农专XX户", "新增农民专业合作社"),
+    ("专利授权增长", "", "专利授权量增长"),
+    ("完成食品抽检增长", "", "食品抽检增长"),
+    ("商标注册有效量年均增长", "", "商标注册有效量年均增长"),
+])
+def test_indicator_names(obj, sentence, name):
+    assert years.indicator_name(obj, sentence) == name
+
+
+def test_the_same_indicator_is_linked_across_wordings_units_and_years(bureau):
+    table, _ = bureau
+    food = table[table["indicator"].eq("食品抽检")]
+    assert list(food["year"]) == [2019, 2020, 2021]
+    assert list(food["written"]) == ["705批次", "XXX批次", "812批次"]  # 完成食品安全监督抽检, 抽检食品, 抽检食品
+    new = table[table["indicator"].eq("新增市场主体") & ~table["is_growth_rate"]]
+    assert list(new["written"]) == ["5,000户", "5,600家", "6,100户"] and set(new["unit"]) == {"户"}  # 家 = 户
+    individual = table[table["indicator"].eq("新增个体工商户") & ~table["is_growth_rate"]]
+    assert list(individual["value"]) == [3000, 3500, 3900]  # 个体 is never linked with all entities
+    assert list(table[table["indicator"].eq("实有市场主体")]["year"]) == [2019]  # a stock, not a flow
+    assert list(table[table["indicator"].eq("罚没款")]["value"].fillna(-1)) == [156.8, 12000, -1]  # 1.2亿元 in 万元
+
+
+def test_a_change_between_a_redacted_and_a_stated_figure_is_an_interval(bureau):
+    table, _ = bureau
+    row = linked_row(table, "食品抽检", 2021)  # 812 against XXX (100 to 999) in 2020
+    assert (row["change_from"], row["change_lower"], row["change_upper"]) == (2020, 812 - 999, 812 - 100)
+    assert math.isnan(row["change"])
+    row = linked_row(table, "食品抽检", 2020)  # XXX against 705
+    assert (row["change_lower"], row["change_upper"]) == (100 - 705, 999 - 705)
+    row = linked_row(table, "新增市场主体", 2021)
+    assert (row["change"], row["change_lower"], row["change_upper"]) == (500, 500, 500)
+    assert pd.isna(linked_row(table, "新增市场主体", 2019)["change_from"])
+
+
+def test_stated_growth_rates_are_checked_against_the_figures(bureau):
+    _, checks = bureau
+    by = {(r.indicator, r.year): r for r in checks.itertuples()}
+    individual = by[("新增个体工商户增长", 2021)]  # 同比增长20%, but 3,900 / 3,500 = +11.43%
+    assert individual.verdict == "contradiction"
+    assert individual.implied_value == pytest.approx(100 * (3900 / 3500 - 1), rel=1e-12)
+    assert (individual.stated_lower, individual.stated_upper) == (19.5, 20.5)  # 20% as printed: 19.5 to 20.5
+    assert by[("新增市场主体增长", 2020)].verdict == "consistent"  # 12%: 5,600 / 5,000 exactly
+    assert by[("新增市场主体增长", 2021)].verdict == "consistent"  # 比增9%: 6,100 / 5,600 = +8.93%
+    food = by[("食品抽检增长", 2021)]  # 25% against 812 / XXX: -18.7% to +712%
+    assert food.verdict == "consistent"
+    assert (food.implied_lower, food.implied_upper) == pytest.approx((100 * (812 / 999 - 1), 100 * (812 / 100 - 1)),
+                                                                    rel=1e-12)
+    assert list(checks["verdict"]).count("contradiction") == 1
+
+
+def test_a_figure_takes_the_year_that_opens_its_sentence():
+    text = "2021年工作总结\n2020年新增市场主体5,600户。全年新增市场主体6,100户，比2020年增长8.9%。"
+    summary = years.YearSummary("x.txt", 2021, text, extract_indicators(text))
+    table = years.linked([summary])
+    assert list(zip(table["indicator"], table["year"])) == [
+        ("新增市场主体", 2020), ("新增市场主体", 2021), ("新增市场主体增长", 2021)]
+    assert years.growth_checks(table)["verdict"].tolist() == ["consistent"]
+
+
+def test_summaries_must_name_distinct_years(tmp_path):
+    first, second, none = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    first.write_text("2021年工作总结\n抽检食品812批次。", encoding="utf-8")
+    second.write_text("2021年度工作总结\n抽检食品900批次。", encoding="utf-8")
+    none.write_text("今年以来，抽检食品900批次。", encoding="utf-8")
+    with pytest.raises(DataError, match="b.txt: reports on 2021, as a.txt does"):
+        years.read_year_summaries([first, second])
+    with pytest.raises(DataError, match="does not say which year it reports on"):
+        years.read_year_summaries([first, none])
+
+
+def test_cli_links_several_summaries(tmp_path, capsys):
+    assert cli([str(p) for p in BUREAU]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ",".join(years.LINKED_COLUMNS)
+    assert "食品抽检,批次,False,2021,812.0,812.0,812.0,exact,812批次,食品抽检,2021.txt" in "\n".join(lines)
+    out = tmp_path / "linked.xlsx"
+    assert cli([*map(str, BUREAU), "--format", "xlsx", "-o", str(out)]) == 0
+    assert pd.ExcelFile(out).sheet_names == ["linked", "growth_checks"]
+    assert cli([str(BUREAU[0]), str(BUREAU[0])]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_other_wordings_of_a_compared_figure_are_compared():
+    text = "全年完成食品安全监督抽检708批次。新设各类市场主体667家，其中个体工商户472家。全区实有个体工商户2,000户。"
+    comparison = compared(text, district_tables())  # the district: 708 batches, 667 new, of which 472 individual
+    assert list(comparison["indicator"]) == ["new_entities", "new_individual", "food_batches"]
+    assert set(comparison["verdict"]) == {"consistent"}  # 实有个体工商户 is a stock: not compared with new ones

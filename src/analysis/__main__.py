@@ -77,9 +77,9 @@ def _deps(args) -> int:
 
 
 def _indicators(argv: list[str]) -> int:
-    from analysis.summary import indicators
+    from analysis.summary import cli
 
-    return indicators.cli(argv)
+    return cli.cli(argv)
 
 
 def _example_district(args) -> int:
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("-o", "--output", type=Path, required=True)
     p.set_defaults(func=_deps)
-    sub.add_parser("indicators", help="extract indicators from a work summary (see: indicators -h)")
+    sub.add_parser("indicators", help="extract indicators from a work summary, or link several years' summaries (see: indicators -h)")
     p = sub.add_parser("example-district", help="write the SYNTHETIC example district's raw files")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: that of the committed files)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")

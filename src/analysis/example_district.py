@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import RAW_DATA_DIR
-from analysis.readers.io import write_csv
+from analysis.readers.io import write_csv, write_text
 
 DATASET = "example_district"
 REGION = "示例区(合成数据)"
@@ -329,9 +329,64 @@ def raw_tables(aggregates: Aggregates, district: District, seed: int) -> dict[st
             "market_entities.csv": entities_table(aggregates, district, seed)}
 
 
+#: The years of the district's SYNTHETIC work summaries; the last is written redacted as the real 2021 one.
+SUMMARY_YEARS = (2019, 2020, SUMMARY_YEAR)
+
+
+def summary_file_name(year: int) -> str:
+    return f"{year}_work_summary.txt"
+
+
+def _redact(figure: int | float) -> str:
+    """A figure as the real summary redacts it: each digit of its whole part an X (708 -> XXX)."""
+    return "X" * len(str(int(abs(figure))))
+
+
+def _change(rate: float) -> str:
+    """同比增长12.3％ or 同比下降4.3％, to one decimal."""
+    return f"{'增长' if rate >= 0 else '下降'}{abs(rate):.1f}％"
+
+
+def work_summary(aggregates: Aggregates, year: int, district: District = District(), redacted: bool = False) -> str:
+    """A SYNTHETIC work summary of ``year`` in the words of the real 2021 summary, its figures the district's.
+
+    ``redacted``: the figures the real summary redacts are redacted the same way (``抽检食品XXX批次``,
+    ``产品数十批次``, ``同期增长XXX％``); otherwise they are stated, with the food sampling's growth on the year
+    before. Every figure comes from ``aggregates`` (:func:`summary_figures`), nothing else.
+    """
+    now, before = summary_figures(aggregates, year), summary_figures(aggregates, year - 1)
+    stock = int(aggregates.entities[aggregates.entities["year"].eq(year)]["closing"].sum())
+    food_growth = 100 * (now["抽检食品XXX批次"] / before["抽检食品XXX批次"] - 1)
+    shown = {key: _redact(value) if redacted else f"{value:,}" for key, value in now.items()
+             if key != "同期增长XXX％"}
+    patents_growth = (f"增长{_redact(now['同期增长XXX％'])}％" if redacted else _change(now["同期增长XXX％"]))
+    food = f"抽检食品{shown['抽检食品XXX批次']}批次" + ("" if redacted else f"，同比{_change(food_growth)}")
+    products = "数十" if redacted else shown["产品数十批次"]
+    stock_line = "" if redacted else f"，年末全区实有市场主体{stock:,}户"
+    return (
+        f"{district.region}市场监督管理局{year}年工作总结\n"
+        "【合成数据 SYNTHETIC】本文由 analysis.example_district 按示例区的合成数据生成，仿照真实工作总结的写法，"
+        "其中没有一个真实数字。\n"
+        f"{year}年区市场监管局以党建工作为统领，围绕民生主线，坚守安全底线，切实履行部门职责。现将主要工作情况总结如下：\n"
+        "一、履职尽责，推进市场监管工作取成效\n"
+        f"一是食品安全方面。全面落实“四个最严”要求，{food}。"
+        f"二是药品安全方面。抽验药品{shown['抽验药品X批次']}批次，医疗器械{shown['医疗器械X批次']}批次。"
+        f"三是产品质量方面。聚焦产品质量提升，抽检玻璃产品、铝型材、危险化学品、瓷砖等产品{products}批次。\n"
+        "二、优化服务，提升民生服务取实效\n"
+        f"{year}年新增各类市场主体{shown['新增各类市场主体XXX户']}户，其中：个体{shown['个体XXX户']}户，"
+        f"农专{shown['农专XX户']}户；市场主体净增长{shown['市场主体净增长XXX户']}户{stock_line}。"
+        f"{year}年专利授权量{shown['专利授权量XXX件']}件，同期{patents_growth}。\n")
+
+
 def write(out_dir: Path | str | None = None, seed: int | None = None, district: District = District()) -> list[Path]:
-    """Draw the district for ``seed`` and write its raw files to ``out_dir`` (atomically); return the paths."""
+    """Draw the district for ``seed`` and write its raw files and SYNTHETIC work summaries to ``out_dir``
+    (atomically); return the paths."""
     out_dir = Path(out_dir) if out_dir is not None else DEFAULT_OUT_DIR
     seed = DEFAULT_SEED if seed is None else seed
-    tables = raw_tables(draw_aggregates(seed, district), district, seed)
-    return [write_csv(table, out_dir / name) for name, table in tables.items()]
+    aggregates = draw_aggregates(seed, district)
+    tables = raw_tables(aggregates, district, seed)
+    paths = [write_csv(table, out_dir / name) for name, table in tables.items()]
+    for year in SUMMARY_YEARS:
+        text = work_summary(aggregates, year, district, redacted=year == SUMMARY_YEAR)
+        paths.append(write_text(text, out_dir / summary_file_name(year)))
+    return paths

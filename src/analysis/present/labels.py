@@ -183,6 +183,13 @@ LABELS.update({
     "summary_indicators": {"zh": "工作总结中的统计数字（按领域）", "en": "Figures stated in the work summary, by domain"},
     "summary_redactions": {"zh": "隐去的数字及其上下限", "en": "Redacted figures and their bounds"},
     "summary_comparison": {"zh": "总结数字与结构化数据对照", "en": "Stated figures against the structured data"},
+    "summary_over_years": {"zh": "历年工作总结中的同一指标", "en": "The same figure in each year's summary"},
+    "summary_growth_checks": {"zh": "总结所述增长率与两年数字的核对",
+                              "en": "Stated growth rates against the figures of the two years"},
+    "summary_nothing_over_years": {"zh": "没有指标出现在两年或以上的总结中", "en": "No indicator appears in two years' summaries"},
+    "summary_over_years_figure": {"zh": "历年工作总结中的数字（区间为隐去或约数的范围）",
+                                  "en": "Figures in each year's summary (bars: the range a redacted or rounded "
+                                        "figure allows)"},
     "domain_food": {"zh": "食品", "en": "food"},
     "domain_drugs": {"zh": "药品医疗器械化妆品", "en": "drugs, devices and cosmetics"},
     "domain_special_equipment": {"zh": "特种设备", "en": "special equipment"},

@@ -29,18 +29,21 @@ import pandas as pd
 
 from analysis.market_entities import step as market_entities
 from analysis.config import PROJ_ROOT
-from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN
+from analysis.readers.io import DataError
+from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators
+from analysis.summary.text import read_summary
+from analysis.summary.year import check_reported_year
+from analysis.summary.years import YearSummary, indicator_name, printed_interval, read_year_summaries
 from analysis.present.labels import format_bounds, format_figure
 from analysis.parameters import ParameterError, check_lang
 
 #: Domains in display order.
 DOMAINS = tuple(d for d, _ in DOMAIN_KEYWORDS) + (OTHER_DOMAIN,)
-FIGURE_COLUMNS = ["domain", "object", "written", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate"]
+FIGURE_COLUMNS = ["domain", "object", "written", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate",
+                  "role"]
 COMPARISON_COLUMNS = ["indicator", "object", "stated_value", "stated_lower", "stated_upper", "unit", "qualifier",
                       "structured_value", "structured_lower", "structured_upper", "structured_source",
                       "source_url", "verdict", "reason"]
-#: Words of a sentence on new registrations.
-NEW_WORDS = ("新增", "新登记", "新设")
 PATENT_BASES = ("all", "domestic")
 SAMPLING_SCOPES = ("region_reported", "all_levels")
 
@@ -67,20 +70,39 @@ def summary_file(summary_path: str | Path) -> Path:
     return PROJ_ROOT / summary_path
 
 
-def check_params(summary_path: str | Path, region: str, target_year: int, lang: str) -> Path:
-    """Check the notebook's parameters; return the summary file.
+def check_params(summary_path: str | Path, region: str, target_year: int, lang: str,
+                 earlier_summary_paths: list = ()) -> list[YearSummary]:
+    """Check the notebook's parameters; return the summaries, the target year's first, then the earlier ones by year.
 
-    A region without structured data is not an error: every comparison then says so.
+    An empty ``summary_path`` means no summary was given (an empty list). The target year's summary must
+    report on ``target_year`` (:func:`analysis.summary.year.check_reported_year`), each earlier one on an
+    earlier year. A region without structured data is not an error: every comparison then says so.
     """
     check_lang(lang)
-    path = summary_file(summary_path)
-    if not path.is_file():
-        raise ParameterError(f"summary_path {str(summary_path)!r}: no such file (relative to the project root)")
     if not isinstance(region, str) or not region.strip():
         raise ParameterError(f"region must be a region name, got {region!r}")
     if isinstance(target_year, bool) or not isinstance(target_year, int):
         raise ParameterError(f"target_year must be a year such as 2021, got {target_year!r}")
-    return path
+    if not summary_path:
+        if earlier_summary_paths:
+            raise ParameterError("earlier_summary_paths given without a summary_path for the target year")
+        return []
+    paths = [summary_path, *earlier_summary_paths]
+    for name, path in zip(["summary_path"] + ["earlier_summary_paths"] * len(earlier_summary_paths), paths):
+        if not summary_file(path).is_file():
+            raise ParameterError(f"{name} {str(path)!r}: no such file (relative to the project root)")
+    text = read_summary(summary_file(summary_path))
+    year = check_reported_year(text, target_year, f"summary_path {summary_path}")
+    summaries = [YearSummary(summary_file(summary_path).name, target_year if year is None else year, text,
+                             extract_indicators(text))]
+    try:
+        earlier = read_year_summaries([summary_file(p) for p in earlier_summary_paths])
+    except DataError as err:
+        raise ParameterError(f"earlier_summary_paths: {str(err).splitlines()[0]}") from None
+    later = [s.name for s in earlier if s.year >= target_year]
+    if later:
+        raise ParameterError(f"earlier_summary_paths: {later[0]} does not report on a year before {target_year}")
+    return summaries + earlier
 
 
 # ---------------------------------------------------------------------------------------- the figures
@@ -217,18 +239,17 @@ def _food_batches(sampling: pd.DataFrame, region: str, year: int) -> Counterpart
 class Compared:
     """A figure the summary states and the structured data also give.
 
-    ``objects``: the names :func:`analysis.summary.indicators.extract_indicators` gives it; ``units``: the units it
-    may be stated in; ``table`` and ``lookup``: where its structured counterpart comes from;
-    ``new_only``: only in a sentence on new registrations (个体/农专 there are new entities, not stocks).
+    ``name``: its :func:`analysis.summary.years.indicator_name` (抽检食品, 食品安全监督抽检 -> 食品抽检; a bare 个体 or
+    农专 only in a sentence on new registrations); ``units``: the units it may be stated in; ``table`` and
+    ``lookup``: where its structured counterpart comes from.
     """
 
     indicator: str
-    objects: tuple[str, ...]
+    name: str
     units: tuple[str, ...]
     table: str
     lookup: Callable[[pd.DataFrame, str, int], Counterpart]
     growth_rate: bool = False
-    new_only: bool = False
 
 
 def _new(entity_type: str) -> Callable[[pd.DataFrame, str, int], Counterpart]:
@@ -236,17 +257,13 @@ def _new(entity_type: str) -> Callable[[pd.DataFrame, str, int], Counterpart]:
 
 
 COMPARED = (
-    Compared("patents_granted", ("专利授权量", "授权专利"), ("件",), "patents", _patents_total),
-    Compared("patents_growth", ("专利授权量增长", "授权专利增长"), ("%",), "patents", _patents_growth,
-             growth_rate=True),
-    Compared("new_entities", ("新增市场主体", "新登记市场主体", "新设市场主体"), ("户", "家"), "market_entities",
-             _new("all_entities")),
-    Compared("new_individual", ("个体", "个体工商户"), ("户", "家"), "market_entities", _new("individual"),
-             new_only=True),
-    Compared("new_cooperatives", ("农专", "农民专业合作社"), ("户", "家", "个"), "market_entities",
-             _new("cooperatives"), new_only=True),
-    Compared("net_growth", ("市场主体净增长", "市场主体净增"), ("户", "家"), "market_entities", _net_growth),
-    Compared("food_batches", ("食品抽检", "完成食品抽检"), ("批次",), "sampling", _food_batches),
+    Compared("patents_granted", "专利授权量", ("件",), "patents", _patents_total),
+    Compared("patents_growth", "专利授权量增长", ("%",), "patents", _patents_growth, growth_rate=True),
+    Compared("new_entities", "新增市场主体", ("户", "家"), "market_entities", _new("all_entities")),
+    Compared("new_individual", "新增个体工商户", ("户", "家"), "market_entities", _new("individual")),
+    Compared("new_cooperatives", "新增农民专业合作社", ("户", "家", "个"), "market_entities", _new("cooperatives")),
+    Compared("net_growth", "市场主体净增长", ("户", "家"), "market_entities", _net_growth),
+    Compared("food_batches", "食品抽检", ("批次",), "sampling", _food_batches),
 )
 
 
@@ -274,9 +291,10 @@ def judge(stated_value: float, stated_lower: float, stated_upper: float, low: fl
 
 
 def _stated(rows: pd.DataFrame, spec: Compared) -> pd.DataFrame:
-    """The summary's figures that ``spec`` names."""
-    hit = rows[rows["object"].isin(spec.objects) & rows["is_growth_rate"].eq(spec.growth_rate)]
-    return hit[hit["sentence"].str.contains("|".join(NEW_WORDS))] if spec.new_only else hit
+    """The summary's figures that ``spec`` names (results, not targets or ranks)."""
+    names = pd.Series([indicator_name(o, s) for o, s in zip(rows["object"], rows["sentence"])], index=rows.index,
+                      dtype=object)
+    return rows[names.eq(spec.name) & rows["is_growth_rate"].eq(spec.growth_rate) & rows["role"].eq("stated")]
 
 
 def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, target_year: int,
@@ -301,10 +319,13 @@ def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, ta
                 part = Counterpart(note=f"stated in {r['unit']}, the structured figure is in {'/'.join(spec.units)}")
             else:
                 part = spec.lookup(tables[spec.table], region, target_year)
-            verdict, reason = (judge(r["value"], r["lower"], r["upper"], part.lower, part.upper) if part.found
+            lower, upper = r["lower"], r["upper"]
+            if spec.growth_rate:  # a printed rate is rounded: 同期下降4.3％ allows -4.35 to -4.25
+                lower, upper = printed_interval(r["value"], lower, upper, r["qualifier"], f"{r['value']:g}")
+            verdict, reason = (judge(r["value"], lower, upper, part.lower, part.upper) if part.found
                                else ("not comparable", ""))
             out.append({"indicator": spec.indicator, "object": r["object"], "stated_value": r["value"],
-                        "stated_lower": r["lower"], "stated_upper": r["upper"], "unit": r["unit"],
+                        "stated_lower": lower, "stated_upper": upper, "unit": r["unit"],
                         "qualifier": r["qualifier"], "structured_value": part.value,
                         "structured_lower": part.lower, "structured_upper": part.upper,
                         "structured_source": part.source, "source_url": part.source_url, "verdict": verdict,

@@ -5,6 +5,8 @@ Each sentence states the comparison honestly: the size first, then the interval 
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analysis.present.labels import format_bounds, format_figure, label, region_label
@@ -93,4 +95,51 @@ def _comparison_lines(comparison: pd.DataFrame, where: str, dataset: str, target
         lines.append(f"矛盾：{name}，总结为{stated}，结构化数据为{structured}（{r['structured_source']}）。" if zh else
                      f"Contradiction, {name}: the summary states {stated}, the structured data give {structured} "
                      f"({r['structured_source']}).")
+    return lines
+
+
+NO_SUMMARY = {
+    "zh": ["没有提供本地区的工作总结（参数summary_path为空），本节没有可列出或对照的数字。"],
+    "en": ["No work summary was given for this region (parameter summary_path is empty): this section has no "
+           "figures to list or compare."],
+}
+
+
+def _pct_range(lower: float, upper: float) -> str:
+    low = "−∞" if math.isnan(lower) else f"{lower:+.1f}%"
+    high = "+∞" if math.isnan(upper) else f"{upper:+.1f}%"
+    return low if low == high else f"{low} – {high}"
+
+
+def over_years_findings(table: pd.DataFrame, checks: pd.DataFrame, summary_years: list[int], lang: str) -> list[str]:
+    """What several years' summaries say together: indicators in two or more years, and the growth-rate checks.
+
+    ``table``: :func:`analysis.summary.years.linked`; ``checks``: :func:`analysis.summary.years.growth_checks`.
+    """
+    zh = lang == "zh"
+    if len(summary_years) < 2:
+        return ["只给出了一年的工作总结，无法比较历年的数字（参数earlier_summary_paths可列出往年的总结）。" if zh else
+                "Only one year's summary was given: nothing to compare over the years (parameter "
+                "earlier_summary_paths lists earlier summaries)."]
+    span = f"{min(summary_years)}–{max(summary_years)}"
+    counts = table[~table["is_growth_rate"]].groupby("indicator")["year"].nunique()
+    several = list(counts[counts.ge(2)].index)
+    names = ("、" if zh else ", ").join(several[:8]) + ("等" if zh and len(several) > 8 else
+                                                        ", ..." if len(several) > 8 else "")
+    lines = [f"{len(summary_years)}份工作总结（{span}年）中，{len(several)}个指标出现在两年或以上：{names}。" if zh else
+             f"Of the {len(summary_years)} summaries ({span}), {len(several)} indicators appear in two years or "
+             f"more: {names}."]
+    verdicts = checks["verdict"].value_counts()
+    consistent, contradictions = verdicts.get("consistent", 0), verdicts.get("contradiction", 0)
+    lines.append(f"总结所述增长率{len(checks)}个：{consistent}个是两年的数字能够给出的，{contradictions}个矛盾，"
+                 f"{len(checks) - consistent - contradictions}个无法核对（缺一年的数字或没有上下限）。" if zh else
+                 f"{len(checks)} growth rates stated: {consistent} the two years' figures can give, {contradictions} "
+                 f"contradictions, {len(checks) - consistent - contradictions} not checkable (a year's figure "
+                 "missing, or no bounds).")
+    for r in checks[checks["verdict"].eq("contradiction")].itertuples():
+        stated, implied = _pct_range(r.stated_lower, r.stated_upper), _pct_range(r.implied_lower, r.implied_upper)
+        lines.append(f"矛盾：{r.year}年的总结称{r.indicator}{stated}，而{r.year - 1}年和{r.year}年总结中的数字只能给出"
+                     f"{implied}。" if zh else
+                     f"Contradiction: the {r.year} summary states {r.indicator} {stated}, but the figures of the "
+                     f"{r.year - 1} and {r.year} summaries give {implied}.")
     return lines

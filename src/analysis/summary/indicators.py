@@ -50,17 +50,12 @@ Columns of a row:
 """
 from __future__ import annotations
 
-import argparse
 import bisect
 import re
-import sys
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analysis.readers.io import ENCODINGS, DataError, Problem, display_path, write_atomic, write_csv
 from analysis.readers.numbers import (
     CN_DIGITS,
     DIRECTION_WORDS,
@@ -73,23 +68,33 @@ from analysis.readers.numbers import (
     fold_width,
     parse_number,
 )
+from analysis.summary.text import to_simplified
 
-INDICATOR_COLUMNS = ["domain", "object", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate",
+INDICATOR_COLUMNS = ["domain", "object", "value", "lower", "upper", "unit", "qualifier", "is_growth_rate", "role",
                      "sentence", "start", "end"]
+#: What a figure is: a count or rate the summary reports (stated), a place in a ranking (rank: 居全市第一,
+#: 全国第27个), or an aim rather than a result (target: 目标, 力争, 计划 in its clause).
+ROLES = ("stated", "rank", "target")
 UNPARSED_COLUMNS = ["text", "start", "end", "reason"]
 
 #: Domains in priority order, each with the keywords that decide it.
 DOMAIN_KEYWORDS = (
     ("food", ("食品", "餐饮", "冷链", "农贸", "食物", "餐馆", "餐厨", "冷库", "农产品", "农药残留", "食堂",
-              "小作坊")),
+              "小作坊", "追溯")),
     ("drugs", ("药品", "药店", "药房", "医疗器械", "化妆品", "疫苗")),
     ("special_equipment", ("特种设备", "电梯", "锅炉", "压力容器", "起重机械", "气瓶", "游乐设施")),
-    ("product_quality", ("产品质量", "电动自行车", "3C", "CCC", "质量提升", "工业产品", "计量")),
-    ("market_entities", ("市场主体", "个体", "农专", "农民专业合作社", "企业登记", "注册登记")),
+    ("product_quality", ("产品质量", "电动自行车", "3C", "CCC", "质量提升", "工业产品", "计量", "品牌", "对标达标",
+                         "标准化")),
+    ("market_entities", ("市场主体", "个体", "农专", "农民专业合作社", "企业登记", "注册登记", "登记注册",
+                         "企业开办", "开办企业", "营业执照", "网办", "全程电子化")),
     ("intellectual_property", ("专利", "商标", "知识产权", "地理标志")),
     ("enforcement", ("案件", "罚款", "执法", "立案", "查处", "罚没", "违法")),
 )
 OTHER_DOMAIN = "other"
+#: Words of a case: a clause with one is enforcement whatever it is about (查处食品安全违法案件).
+CASE_WORDS = ("立案", "案件", "涉案")
+#: Keywords that decide a domain only when no other keyword of the object or clause does.
+WEAK_DOMAIN_KEYWORDS = (("market_entities", ("企业",)),)
 
 _NUMERAL = "0-9〇零一二两三四五六七八九十"
 _UNITS_RE = "|".join(re.escape(u) for u in UNITS)
@@ -97,18 +102,25 @@ _UNITS_RE = "|".join(re.escape(u) for u in UNITS)
 #: Words whose numerals are not numbers; skipped without a trace.
 _WORDS = re.compile(
     "进一步|一一|十分|十足|一次性|一年来|一年一度|一部分|一条龙|一张网|一张图|一批(?!次)|千家万户|万家灯火|"
-    "一起(?!案|事故|违法|食品安全事故|质量)|[Xx](?:光|射线)")
+    "一起(?!案|事故|违法|食品安全事故|质量)|[Xx](?:光|射线)|零部件|零售|零食|零星|零距离|零容忍|一成不变")
 
-#: Non-figures, in order: (pattern, reason, whether it ends the phrase before a following figure).
-_EXCLUSIONS = (
+#: Titles and quotes, excluded before anything else claims a word inside them (“五个一批”).
+_QUOTED = (
     (r"《[^《》\n]{1,40}》", "in a title", False),
     (r"“[^“”\n]{1,30}”|‘[^‘’\n]{1,30}’|\"[^\"\n]{1,30}\"|「[^」\n]{1,30}」|『[^』\n]{1,30}』",
      "in quotes: a name", False),
+)
+#: Non-figures, in order: (pattern, reason, whether it ends the phrase before a following figure).
+_EXCLUSIONS = (
+    (r"第\s*(?:[0-9]+|[一二三四五六七八九十]+)\s*届[^，,。；;：:\n]{0,30}?(?:案例|名单|榜单|奖|称号|评选|典型)",
+     "in the name of an award or list", False),
     (r"(?<![0-9])(?:19|20)[0-9Xx]{2}\s*年?\s*(?:[-~—–至到]\s*(?:(?:19|20)?[0-9Xx]{2})\s*)?年度?|[〇零一二三四五六七八九]{4}年度?"
      r"|(?<![0-9])(?:19|20)[0-9]{2}[./-](?:1[0-2]|0?[1-9])(?:[./-](?:3[01]|[12][0-9]|0?[1-9]))?(?![0-9.万亿元%])"
      r"|(?<![0-9Xx])(?:[0-9Xx]{1,2}|[一二三四五六七八九十]{1,2})\s*(?:[-~—–至到]\s*(?:[0-9Xx]{1,2}|[一二三四五六七八九十]{1,2})\s*)?"
      r"月份?(?:(?:[0-9Xx]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?"
-     r"|(?<![0-9])(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号](?![常益报])|(?<![0-9])[0-9]{1,2}·[0-9]{1,2}(?![0-9])",
+     r"|(?<![0-9])(?:[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*[日号](?![常益报])|(?<![0-9])[0-9]{1,2}·[0-9]{1,2}(?![0-9])"
+     r"|(?:正|腊|冬|[一二三四五六七八九十]{1,2})月(?:初[一二三四五六七八九十]|廿[一二三四五六七八九]?|[十二]十[一二三四五六七八九]?)"
+     r"|初[一二三四五六七八九十](?![年级中])|[廿卅][一二三四五六七八九]?(?=[日，,。；;、\s]|$)",
      "year or date", True),
     (r"(?<![A-Za-z])(?:GB|DB|QB|SB|NY|HJ|YY|WS|JJG|JJF|TSG|LS|SN|YBB)(?:/[TZ])?\s*[0-9][0-9Xx.]*"
      r"(?:\s*[-—]\s*[0-9Xx]{2,4})?", "standard number", False),
@@ -130,9 +142,25 @@ _EXCLUSIONS = (
      "name or set phrase", False),
     (r"(?<![A-Za-z])[Xx]+(?=县|区|市(?!场)|镇|乡|村|街道|园|路|街|社区|公司|集团|厂|局|省|州|旗)",
      "redacted place or name", False),
+    (r"[0-9一二三四五六七]\s*[×xX*]\s*24\s*小时", "name or set phrase", False),  # 7×24小时 (service hours)
+    (r"(?:以下|如下|从|在)?(?:[0-9]+|[一二三四五六七八九十两]+)个?(?:方面|部分|阶段|环节|层面|维度)",
+     "structure of the text", False),
     (r"每[十百千万]人?口?", "rate base", False),
 )
-_EXCLUSION_RES = tuple((re.compile(p), reason, boundary) for p, reason, boundary in _EXCLUSIONS)
+_QUOTED_RES, _EXCLUSION_RES = (tuple((re.compile(p), reason, boundary) for p, reason, boundary in patterns)
+                                for patterns in (_QUOTED, _EXCLUSIONS))
+#: A place in a ranking: 居全市第一, 位列全省第3位, 全国第27个; the 第N part is the figure.
+_RANK = re.compile(r"(?:居|位居|位列|名列|排名|排在|排|列|跃居|跻身|全国|全省|全市|全区|全县|全州|同类)"
+                   r"(?P<rank>第\s*(?P<n>[0-9]+|[一二三四五六七八九十]+)\s*(?P<unit>名|位|个|家)?)")
+#: Tenths: 八成, 八成以上, 九成多; not 成本, 成为, 成员, 一成不变 ...
+_TENTHS = re.compile(r"(?<![0-9〇零一二两三四五六七八九十百千万])(?P<n>[一二两三四五六七八九]|[1-9])成"
+                     r"(?P<more>以上|多|左右)?(?![本为员果立功绩效品熟就交长都])")
+#: Words of the clause before a figure that make it an aim, not a result.
+_TARGET_WORDS = ("目标", "力争", "计划", "预计", "争取", "拟")
+#: A lone 一 with a classifier is an article (不平凡的一年, 一份答卷, 一类单位), not a count; 一起案件 is one.
+_ARTICLE_UNITS_KEPT = ("起",)
+#: Characters after 单 that make it part of a word (单位, 单元), not the unit of orders (300单).
+_NOT_ORDERS = "位元项独一据证号品次"
 _HAS_NUMBER = re.compile(rf"[{_NUMERAL}百千万亿]|(?<![A-Za-z])[Xx]+(?![A-Za-z])|[Xx]{{2,}}")
 
 _REMOVED_NUMBER = re.compile(
@@ -144,9 +172,9 @@ _MASK = "□"
 
 _GROWTH = re.compile(
     r"(?P<base>.*?)(?:同比|同期|环比|比上年|较上年|比去年同期|较去年同期|比去年|较去年|与上年相比|与去年同期相比)?"
-    r"(?P<avg>年均)?(?P<net>净)?(?P<word>" + "|".join(DIRECTION_WORDS) + r"|增幅|增速|增长率|降幅|(?<=净)增|(?<=净)减)"
+    r"(?P<avg>年均)?(?P<net>净)?(?P<word>" + "|".join(DIRECTION_WORDS) + r"|增幅|增速|增长率|降幅|比增|比降|(?<=净)增|(?<=净)减)"
     r"(?:为|达到|达)?$")
-_GROWTH_SIGNS = {**DIRECTION_WORDS, "增幅": 1, "增速": 1, "增长率": 1, "降幅": -1, "增": 1, "减": -1}
+_GROWTH_SIGNS = {**DIRECTION_WORDS, "增幅": 1, "增速": 1, "增长率": 1, "降幅": -1, "比增": 1, "比降": -1, "增": 1, "减": -1}
 
 _VERBS = ("检查", "抽检", "抽验", "抽查", "抽样", "采样", "检测", "监测", "出动", "培训", "发放", "签订", "推送",
           "完成", "登记", "办结", "办理", "查处", "立案", "责令", "开具", "整治", "新增", "处理", "收缴", "举办",
@@ -160,6 +188,7 @@ _FILLERS = ("全年", "累计", "共计", "总计", "合计", "共", "全区", "
             "全面", "积极", "深入", "持续", "严格", "不断", "认真", "扎实", "切实", "依法", "主动", "集中",
             "有效", "共有", "现有", "目前", "截至", "年底", "实现", "达到", "力争")
 _PREPOSITIONS = ("对", "与", "向", "为", "会同", "围绕", "按照", "针对", "经", "通过", "联合", "协调")
+_NOT_PREPOSITIONS = ("对标", "对接", "对口", "为民", "经营", "经济", "通过率")
 _TRAILING = ("达到", "达", "为", "共计", "合计", "总计", "共", "计", "约", "有", "是", "了", "的", "总数", "仅")
 _NOUN_STOPS = ("的", "进行", "开展", "全面", "按照", "常态化", "被", "达到", "达", "实现", "通过", "均", "已",
                "全部", "自检", "参加", "参与", "纳入", "接受", "获得", "如实", "共", "累计",
@@ -177,6 +206,7 @@ class _Found:
     reason: str = ""
     parsed: ParsedNumber | None = None
     boundary: bool = False
+    role: str = "stated"
 
 
 @dataclass(frozen=True)
@@ -187,21 +217,51 @@ class _Object:
 
 
 # ---------------------------------------------------------------------------------------- scanning
+def _fold(text: str) -> str:
+    """The text as matched: full-width forms to ASCII, Traditional to simplified; offsets unchanged."""
+    return to_simplified(fold_width(text))
+
+
 def _claim(masked: list[str], start: int, end: int) -> None:
     masked[start:end] = _MASK * (end - start)
 
 
-def _exclusions(folded: str, masked: list[str]) -> list[_Found]:
-    for match in _WORDS.finditer(folded):
-        _claim(masked, *match.span())
+def _excluded(masked: list[str], patterns) -> list[_Found]:
     found = []
-    for regex, reason, boundary in _EXCLUSION_RES:
+    for regex, reason, boundary in patterns:
         for match in regex.finditer("".join(masked)):
             if _MASK in match.group() or not _HAS_NUMBER.search(match.group()):  # quotes around words
                 continue
             start, end = match.span()
             found.append(_Found(start, end, "excluded", reason, boundary=boundary))
             _claim(masked, start, end)
+    return found
+
+
+def _ranks(masked: list[str]) -> list[_Found]:
+    """Places in a ranking, as figures of role ``rank`` (unit 名 unless written: 全国第27个 -> 27 个)."""
+    found = []
+    for match in _RANK.finditer("".join(masked)):
+        n = match["n"]
+        value = float(n) if n.isdigit() else float(parse_number(n + "个").value)
+        start, end = match.span("rank")
+        parsed = ParsedNumber(value, value, value, "exact", match["rank"], match["unit"] or "名")
+        found.append(_Found(start, end, "figure", parsed=parsed, role="rank"))
+        _claim(masked, start, end)
+    return found
+
+
+def _tenths(masked: list[str]) -> list[_Found]:
+    """八成 (about 80%: 75 to 85), 八成以上 or 八成多 (at least 80%), 八成左右 (about 80%)."""
+    found = []
+    for match in _TENTHS.finditer("".join(masked)):
+        n = match["n"]
+        value = 10.0 * (int(n) if n.isdigit() else CN_DIGITS[n])
+        parsed = {None: ParsedNumber(value, value - 5, value + 5, "rounded", match.group(), "%"),
+                  "左右": ParsedNumber(value, None, None, "approximate", match.group(), "%")}.get(
+            match["more"], ParsedNumber(value, value, None, "lower_bound", match.group(), "%"))
+        found.append(_Found(*match.span(), "figure", parsed=parsed))
+        _claim(masked, *match.span())
     return found
 
 
@@ -230,7 +290,14 @@ def _figures(folded: str, masked: list[str]) -> list[_Found]:
         except NumberFormatError as err:
             found.append(_Found(start, end, "excluded", str(err)))
         else:
-            if parsed.unit is not None:
+            if parsed.unit is None and folded[end:end + 1] == "单" and folded[end + 1:end + 2] not in _NOT_ORDERS:
+                parsed, end = replace(parsed, unit="单", text=mention + "单"), end + 1  # 300单 (orders)
+            if parsed.unit is not None and folded[end:end + 1] in ("多", "余") and parsed.value is not None:
+                parsed = replace(parsed, lower=parsed.value, upper=None, qualifier="lower_bound")  # 2倍多
+                end += 1
+            if parsed.unit is not None and mention == "一" + parsed.unit and parsed.unit not in _ARTICLE_UNITS_KEPT:
+                found.append(_Found(start, end, "excluded", "一 with a classifier: an article, not a count"))
+            elif parsed.unit is not None:
                 found.append(_Found(start, end, "figure", parsed=parsed))
             elif not (len(mention) == 1 and mention in CN_DIGITS):  # 一 of 一品一码 is a word
                 found.append(_Found(start, end, "excluded", "number without a unit"))
@@ -251,9 +318,14 @@ def _removed_numbers(masked: list[str]) -> list[_Found]:
 
 
 def _scan(text: str) -> list[_Found]:
-    folded = fold_width(text)
+    folded = _fold(text)
     masked = list(folded)
-    found = _exclusions(folded, masked)
+    found = _excluded(masked, _QUOTED_RES)
+    for match in _WORDS.finditer("".join(masked)):
+        _claim(masked, *match.span())
+    found += _ranks(masked)
+    found += _excluded(masked, _EXCLUSION_RES)
+    found += _tenths(masked)
     found += _figures(folded, masked)
     found += _removed_numbers(masked)
     return sorted(found, key=lambda f: f.start)
@@ -292,7 +364,7 @@ def _leading_verb(phrase: str) -> str:
 
 def _after_preposition(phrase: str) -> str:
     """``与餐饮经营单位签订责任书`` -> 签订责任书; ``会同卫健部门每月对`` -> ''."""
-    if not phrase.startswith(_PREPOSITIONS):
+    if not phrase.startswith(_PREPOSITIONS) or phrase.startswith(_NOT_PREPOSITIONS):
         return phrase
     verbs = [phrase.rfind(v) for v in _VERBS if phrase.rfind(v) > 0]
     if verbs:
@@ -358,11 +430,20 @@ def _object(window: str, after: str, classifier: bool, previous: _Object | None,
     return _named("", phrase)
 
 
-def _domain(*texts: str) -> str:
-    for text in texts:
-        for domain, keywords in DOMAIN_KEYWORDS:
-            if any(k in text for k in keywords):
-                return domain
+def _keyword_domain(text: str, table, cases: bool) -> str | None:
+    if cases and any(w in text for w in CASE_WORDS):
+        return "enforcement"
+    return next((domain for domain, keywords in table if any(k in text for k in keywords)), None)
+
+
+def _domain(obj: str, clause: str, sentence: str) -> str:
+    """The object's keywords, else its clause's (a case word first in both), else a weak keyword (企业) of
+    either, else the sentence's keywords; ``other`` if none."""
+    for text, table, cases in ((obj, DOMAIN_KEYWORDS, True), (clause, DOMAIN_KEYWORDS, True),
+                               (obj, WEAK_DOMAIN_KEYWORDS, False), (clause, WEAK_DOMAIN_KEYWORDS, False),
+                               (sentence, DOMAIN_KEYWORDS, False)):
+        if found := _keyword_domain(text, table, cases):
+            return found
     return OTHER_DOMAIN
 
 
@@ -400,14 +481,15 @@ def _window_start(folded: str, pos: int, floor: int) -> int:
 
 
 def _rows(text: str, found: list[_Found]) -> list[dict]:
-    folded = fold_width(text)
+    folded = _fold(text)
     sentences = _sentence_spans(folded)
     starts = [s for s, _ in sentences]
     rows, sentence, previous, previous_kind, floor, previous_end = [], None, None, None, 0, -1
+    respectively: list[str] = []  # 企业和个体户分别增长5%和8%: the objects of the rates still to come
     for index, item in enumerate(found):
         s_start, s_end = sentences[bisect.bisect_right(starts, item.start) - 1]
         if (s_start, s_end) != sentence:
-            sentence, previous, floor, previous_end = (s_start, s_end), None, s_start, -1
+            sentence, previous, floor, previous_end, respectively = (s_start, s_end), None, s_start, -1, []
         if item.kind == "excluded":
             floor = item.end if item.boundary else floor
             continue
@@ -416,7 +498,14 @@ def _rows(text: str, found: list[_Found]) -> list[dict]:
         growth = _GROWTH.fullmatch(_clean(window))
         is_rate = growth is not None and kind == "rate"
         after = ""
-        if growth is not None:
+        if respectively and kind == "rate" and _clean(window) in ("", "和", "及", "与"):
+            base = respectively.pop(0)  # the next object of 分别 ... a%和b%
+            obj, is_rate, growth = _Object("", base, base + "增长"), True, _GROWTH.fullmatch("增长")
+        elif growth is not None and is_rate and "分别" in growth["base"]:
+            subjects = [_clean(w) for w in re.split("[和及与、]", growth["base"].split("分别")[0])]
+            base, respectively = subjects[0], subjects[1:]
+            obj = _Object("", base, base + (growth["avg"] or "") + "增长")
+        elif growth is not None:
             fallback = "" if previous is None else previous.noun if growth["net"] else previous.name
             base = _clean(growth["base"]) or fallback  # 净增: of the stock, not of the new registrations
             change = "增长" if is_rate else (growth["net"] or "") + growth["word"]  # rates are signed
@@ -446,6 +535,7 @@ def _rows(text: str, found: list[_Found]) -> list[dict]:
             "unit": "个百分点" if parsed.unit == "pp" else parsed.unit,
             "qualifier": parsed.qualifier,
             "is_growth_rate": is_rate,
+            "role": item.role if item.role != "stated" or not any(w in window for w in _TARGET_WORDS) else "target",
             "sentence": text[s_start:s_end].strip().rstrip("。；;！？!?").strip(),
             "start": item.start,
             "end": item.end,
@@ -481,96 +571,3 @@ def unparsed_mentions(text: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=UNPARSED_COLUMNS)
     frame[["start", "end"]] = frame[["start", "end"]].astype(int)
     return frame
-
-
-def read_summary(path: Path | str) -> str:
-    """The text of a summary file: UTF-8 (with or without BOM) or GB18030/GBK."""
-    path = Path(path)
-    where = display_path(path)
-    if not path.is_file():
-        raise DataError([Problem(where, None, None, "no such file", "a work summary text file")])
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError([Problem(where, None, None, "cannot decode the file",
-                             "UTF-8 (with or without BOM), GBK or GB18030 text")])
-
-
-class _UsageError(Exception):
-    """A wrong command line; reported in one line, exit status 2."""
-
-
-class _HelpShown(Exception):
-    """``-h`` was given and the help printed; exit status 0."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so :func:`cli` returns its status."""
-
-    def error(self, message):
-        raise _UsageError(message)
-
-    def exit(self, status=0, message=None):
-        if status:
-            raise _UsageError((message or "").strip())
-        raise _HelpShown
-
-
-def _parser() -> _Parser:
-    parser = _Parser(prog="python -m analysis indicators",
-                     description="Extract indicators from an annual work summary (UTF-8 CSV to stdout).")
-    parser.add_argument("path", type=Path, help="the summary text (UTF-8, UTF-8-BOM or GB18030)")
-    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    parser.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
-    return parser
-
-
-def _write_xlsx(frame: pd.DataFrame, unparsed: pd.DataFrame, path: Path) -> None:
-    """Both tables as sheets ``indicators`` and ``unparsed``; control characters (from PDF text) dropped."""
-    sheets = {name: table.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
-              for name, table in (("indicators", frame), ("unparsed", unparsed))}
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name, index=False)
-    write_atomic(path, write)
-
-
-def _print_utf8(text: str) -> None:
-    """Write to stdout as UTF-8 whatever the console encoding."""
-    sys.stdout.flush()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-    else:
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
-
-
-def cli(argv: list[str]) -> int:
-    """``python -m analysis indicators PATH [--format csv|xlsx] [-o FILE]``; returns the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-        if args.format == "xlsx" and args.output is None:
-            raise _UsageError("--format xlsx needs -o FILE")
-        text = read_summary(args.path)
-        frame = extract_indicators(text)
-        if args.format == "xlsx":
-            _write_xlsx(frame, unparsed_mentions(text), args.output)
-        elif args.output is not None:
-            write_csv(frame, args.output)
-        else:
-            _print_utf8(frame.to_csv(index=False, lineterminator="\n"))
-    except _HelpShown:
-        return 0
-    except _UsageError as err:
-        print(f"indicators: {err}", file=sys.stderr)
-        return 2
-    except (DataError, OSError) as err:
-        print(str(err).replace("\n", "; "), file=sys.stderr)
-        return 2
-    return 0
