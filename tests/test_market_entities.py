@@ -308,20 +308,32 @@ def test_national_waterfall_says_the_opening_stock_is_missing(national):
     assert market_entities.waterfall_steps(flows, 2021, "enterprises")["status"].tolist() == ["not_published"]
     fig = figures.waterfall_figure(steps, 2021, "zh", "t")
     ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
-    assert ticks == ["2019年末存量\n（2020年末未公布）", "2019–2021年净增\n（2年合计）", "2021年末存量"]
+    assert ticks == ["2019年末存量\n（2020年末未收录）", "2019–2021年净增\n（2年合计）", "2021年末存量"]
 
 
 def test_findings_state_the_gap_plainly(national):
     table, flows = national
     comparison = market_entities.target_vs_baseline(flows, 2021, [2016, 2017, 2019])
     trend = market_entities.trend_comparison(flows, 2021, [2016, 2017, 2019])
-    zh = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "zh")
-    assert zh[0] == ("2021年末全国市场主体（合计）1.54亿户（公布约数）；2020年末存量未公布，无法计算2021年净增。"
+    # the shipped data have no note saying the 2020 and 2021 stocks were not published: 未收录 (not in the data)
+    zh = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "zh", source=table)
+    assert zh[0] == ("2021年末全国市场主体（合计）1.54亿户（公布约数）；2020年末存量未收录，无法计算2021年净增。"
                      "2019年末至2021年末共增3100万户，年均1550万户（区间1500万–1600万，由约数相减），"
                      "年均增长11.89%（2年）。")
-    assert "全国2021年末企业存量未公布，无法计算2021年的净增和增长率。" in zh
+    assert "全国2021年末企业存量未收录，无法计算2021年的净增和增长率。" in zh
     en = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "en")
     assert en[-1].startswith("Entry and exit rates for 2021 cannot be computed")
+    assert "the end-2020 stock is not in the data" in en[0]
+
+
+def test_a_note_saying_not_published_gives_not_published(national):
+    table, _ = national
+    noted = table.copy()
+    noted.loc[noted.index[0], ["year", "measure", "note"]] = [2020, "stock", "year-end 2020 stock not published by SAMR"]
+    assert findings.gap_word(noted, "全国", 2020, "zh") == "未公布"
+    assert findings.gap_word(noted, "全国", 2020, "en") == "not published"
+    assert findings.gap_word(noted, "全国", 2018, "zh") == "未收录"
+    assert findings.gap_word(None, "全国", 2020, "zh") == "未收录"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -94,3 +94,14 @@ def test_invalid_parameters_stop_with_one_line(table, change, message):
     with pytest.raises(ParameterError) as err:
         sampling.check_params(table, **params)
     assert str(err.value) == message
+
+
+def test_census_caveat_warns_about_significance_only_for_large_counts():
+    from analysis.sampling import findings
+
+    large = pd.DataFrame({"batches": [624423, 2459894]})
+    small = pd.DataFrame({"batches": [75, 222]})
+    assert findings.caveat(large, "zh").endswith("批次数很大（本表每年最多2,459,894批次），极小的差异也会“显著”，应先看差异大小。")
+    assert "up to 2,459,894 a year here" in findings.caveat(large, "en")
+    assert findings.caveat(small, "zh") == findings.CAVEAT["zh"] and "显著" not in findings.caveat(small, "zh")
+    assert findings.caveat(pd.DataFrame({"batches": [findings.LARGE_BATCHES]}), "en") != findings.CAVEAT["en"]

@@ -5,6 +5,8 @@ Each sentence states the comparison honestly: the size first, then the interval 
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.present.formatting import format_p, format_pct, TREND_POSITION
@@ -12,20 +14,38 @@ from analysis.present.labels import format_count, label, region_label
 
 CAVEAT = {
     "zh": "市场主体数是登记机关的全部登记记录（普查），不是样本，没有抽样误差；全国数字多为公布的约数（如1.54亿），"
-          "两个约数相减的净增带有两者的取整误差，报告给出其上下限。年末存量缺年（全国2018、2020、2022年）不插补，"
-          "跨缺年只给年均变化；未公布注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
+          "两个约数相减的净增带有两者的取整误差，报告给出其上下限。数据中缺少的年末存量（未收录；来源注明未公布的称未公布）不插补，"
+          "跨缺年只给年均变化；缺少注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
           "商事制度改革（2014年起注册资本认缴、“多证合一”、简易注销）改变了进入和退出的难易，2018年起统计由工商总局转为市场监管总局；"
           "2023年起“经营主体”取代“市场主体”的称谓，范围相同。商务部研究院、天眼查等商业机构的数字（NON-SAMR）从不混入监管部门的序列。",
     "en": "Market-entity counts are the registrar's complete records (a census), not a sample: there is no sampling "
           "error. National figures are mostly published rounded (1.54亿 = 154 million); a net change from two rounded "
-          "stocks carries both rounding errors, and the report gives its bounds. Missing year-end stocks (national 2018, "
-          "2020, 2022) are not interpolated: across a gap only the annual average change is given. Where "
-          "deregistrations are not published, exits are implied as new - net growth and also absorb migration and "
+          "stocks carries both rounding errors, and the report gives its bounds. Year-end stocks missing from the data (not in "
+          "the data; 'not published' where the source says so) are not interpolated: across a gap only the annual "
+          "average change is given. Where deregistrations are missing, exits are implied as new - net growth and also absorb migration and "
           "revocations. The commercial registration reform (商事制度改革: subscribed capital from 2014, merged "
           "licences, simplified deregistration) changed how easily entities enter and leave; statistics passed from "
           "SAIC to SAMR in 2018; from 2023 SAMR says 经营主体 for 市场主体, the same population. Commercial providers' "
           "counts (NON-SAMR) never enter the regulator's series.",
 }
+
+
+#: A figure missing from the data: ``not_published`` only where a source note says so, else ``not_collected``
+#: (the source may well have published it; it is just not in the data).
+GAP = {"not_published": {"zh": "未公布", "en": "not published"},
+       "not_collected": {"zh": "未收录", "en": "not in the data"}}
+NOT_PUBLISHED_NOTE = re.compile(r"not published|未公布|未发布")
+
+
+def gap_word(source: pd.DataFrame | None, region: str, year: int, lang: str, measure: str = "stock") -> str:
+    """未公布 / not published where a note of that region, year and measure says the figure was not published;
+    未收录 / not in the data otherwise (``source``: the tidy table of :func:`analysis.market_entities.step.load`)."""
+    status = "not_collected"
+    if source is not None:
+        rows = source[source["region"].eq(region) & source["year"].eq(year) & source["measure"].eq(measure)]
+        if rows["note"].astype(str).str.contains(NOT_PUBLISHED_NOTE).any():
+            status = "not_published"
+    return GAP[status][lang]
 
 
 def _bounds(low: float, high: float, lang: str, rounded: bool = False) -> str:
@@ -42,12 +62,15 @@ def _bounds(low: float, high: float, lang: str, rounded: bool = False) -> str:
     return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
-def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) -> str:
-    """The target year's stock and its net growth, or the change over the gap and why."""
+def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str, gaps: dict[int, str]) -> str:
+    """The target year's stock and its net growth, or the change over the gap and why.
+
+    ``gaps``: the word for a missing year-end stock by year (:func:`gap_word`).
+    """
     if row is None or pd.isna(row["stock"]):
         if lang == "zh":
-            return f"{where}{target_year}年末{name}存量未公布，无法计算{target_year}年的净增和增长率。"
-        return f"{name}, {where}: the year-end {target_year} stock is not published; no net growth for {target_year}."
+            return f"{where}{target_year}年末{name}存量{gaps[target_year]}，无法计算{target_year}年的净增和增长率。"
+        return f"{name}, {where}: the year-end {target_year} stock is {gaps[target_year]}; no net growth for {target_year}."
     rounded = row["stock_qualifier"] != "exact"
     if lang == "zh":
         line = f"{target_year}年末{where}{name}{format_count(row['stock'], lang)}户{'（公布约数）' if rounded else ''}"
@@ -57,7 +80,7 @@ def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) 
             return line + (f"，{target_year}年净增{format_count(row['net_growth'], lang)}户"
                            f"{_bounds(row['change_low'], row['change_high'], lang)}，增长{format_pct(row['yoy_growth'])}。")
         gap, prev = int(row["years_since_prev"]), int(row["prev_year"])
-        return line + (f"；{target_year - 1}年末存量未公布，无法计算{target_year}年净增。{prev}年末至{target_year}年末"
+        return line + (f"；{target_year - 1}年末存量{gaps[target_year - 1]}，无法计算{target_year}年净增。{prev}年末至{target_year}年末"
                        f"共增{format_count(row['stock'] - row['prev_stock'], lang)}户，年均{format_count(row['mean_annual_change'], lang)}户"
                        f"{_bounds(row['change_low'], row['change_high'], lang, rounded=True)}，"
                        f"年均增长{format_pct(row['annualised_growth'])}（{gap}年）。")
@@ -68,7 +91,7 @@ def _entity_stock_line(name: str, row, target_year: int, where: str, lang: str) 
         return line + (f"; net growth {target_year} {format_count(row['net_growth'], lang)}"
                        f"{_bounds(row['change_low'], row['change_high'], lang)}, {format_pct(row['yoy_growth'])}.")
     gap, prev = int(row["years_since_prev"]), int(row["prev_year"])
-    return line + (f"; the end-{target_year - 1} stock is not published, so net growth {target_year} cannot be "
+    return line + (f"; the end-{target_year - 1} stock is {gaps[target_year - 1]}, so net growth {target_year} cannot be "
                    f"computed. From end {prev} to end {target_year}: +{format_count(row['stock'] - row['prev_stock'], lang)}, "
                    f"{format_count(row['mean_annual_change'], lang)} a year"
                    f"{_bounds(row['change_low'], row['change_high'], lang, rounded=True)}, "
@@ -117,19 +140,21 @@ def _entity_comparison_line(name: str, comparison: pd.DataFrame, fit, lang: str)
 
 
 def key_findings(table: pd.DataFrame, comparison: pd.DataFrame, trend: pd.DataFrame, target_year: int,
-                    region: str, entity_types: list[str], lang: str) -> list[str]:
+                    region: str, entity_types: list[str], lang: str, source: pd.DataFrame | None = None) -> list[str]:
     """Findings of the market-entities analysis, per entity type, saying plainly what cannot be computed.
 
     ``table``: :func:`analysis.market_entities.step.flows`; ``comparison``: ``target_vs_baseline``;
-    ``trend``: ``trend_comparison``.
+    ``trend``: ``trend_comparison``; ``source``: the tidy table, whose notes say which missing figures were
+    not published (未公布); without it every missing figure is 未收录 (not in the data).
     """
     where = region_label(region, lang)
+    gaps = {year: gap_word(source, region, year, lang) for year in (target_year - 1, target_year)}
     lines = []
     for entity_type in entity_types:
         name = label(entity_type, lang)
         rows = table[table["entity_type"].eq(entity_type) & table["year"].eq(target_year)]
         row = rows.iloc[0] if len(rows) else None
-        lines.append(_entity_stock_line(name, row, target_year, where, lang))
+        lines.append(_entity_stock_line(name, row, target_year, where, lang, gaps))
         if row is None or pd.isna(row["stock"]):
             continue
         fits = trend[trend["entity_type"].eq(entity_type)]
@@ -141,9 +166,10 @@ def key_findings(table: pd.DataFrame, comparison: pd.DataFrame, trend: pd.DataFr
                        & comparison["entity_type"].isin(entity_types)]
     if rates["target"].isna().all():
         lines.append(f"{target_year}年的进入率和退出率无法计算：需要{target_year - 1}年末存量和{target_year}年全年新设数"
-                     f"（退出还需注销数或净增）同时公布。" if lang == "zh" else
+                     f"（退出还需注销数或净增），数据中缺少其一。" if lang == "zh" else
                      f"Entry and exit rates for {target_year} cannot be computed: they need the end-{target_year - 1} "
-                     f"stock and the full-year {target_year} new registrations (and deregistrations or the net growth).")
+                     f"stock and the full-year {target_year} new registrations (and deregistrations or the net growth), "
+                     "and the data lack one of them.")
     return lines
 
 
