@@ -304,4 +304,4 @@ def test_dispersion_wording_follows_how_many_phi_exceed_one():
     assert under.endswith("基期离散系数φ各类型在0.5至0.8之间，均不大于1（Poisson过程为1），年际波动未超过Poisson假设。")
     single = findings._rate_ratio_lines(_tested_ratios({"invention": 1.2}), pd.DataFrame({"dispersion": [3.0]}),
                                         2021, "zh")[0]
-    assert "基期离散系数φ为3.0（Poisson过程为1），各类型年际波动均大于Poisson假设" in single
+    assert "基期离散系数φ为3.0（Poisson过程为1），年际波动大于Poisson假设" in single

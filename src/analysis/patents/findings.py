@@ -124,9 +124,11 @@ def _dispersion_sentence(phi: pd.Series, target_year: int, lang: str) -> str:
     zh, span = lang == "zh", _across_types(phi, ".1f", lang)
     over = int((phi > 1).sum())
     if over == len(phi):
-        return (f"基期离散系数φ{span}（Poisson过程为1），各类型年际波动均大于Poisson假设，"
+        which = ("各类型年际波动均" if len(phi) > 1 else "年际波动") if zh else \
+            ("every type varies" if len(phi) > 1 else "the years vary")
+        return (f"基期离散系数φ{span}（Poisson过程为1），{which}大于Poisson假设，"
                 f"这些p值本身不说明{target_year}年异常，应看趋势的预测区间。" if zh else
-                f" The baseline dispersion φ is {span} (1 for a Poisson process): every type varies more from year to "
+                f" The baseline dispersion φ is {span} (1 for a Poisson process): {which} more from year to "
                 f"year than Poisson, so these p-values alone say nothing about {target_year} being unusual; read the "
                 "trend's prediction interval.")
     if over == 0:

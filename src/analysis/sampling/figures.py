@@ -32,8 +32,10 @@ def pass_rate_figure(rates: pd.DataFrame, published: pd.DataFrame, target_year: 
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("pass_rate_pct", lang))
-    ax.set_title(title)
+    fig.suptitle(title, fontsize=11, wrap=True)
     ax.margins(x=0.15, y=0.25)
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0), min(high, 100))  # a pass rate lies in 0-100%
     _full_scale(full, ax, rates, published, target_year, lang)
     fig.tight_layout()
     return fig
