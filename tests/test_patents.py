@@ -265,6 +265,9 @@ def test_figures_draw_every_type_with_gaps_and_short_baselines(table, tmp_path):
     growth_fig = figures.patent_growth_figure(patents.growth(series, ["invention", "total"]), 2021,
                                               ["invention", "total"], "en", "t")
     assert [ax.get_title() for ax in counts_fig.axes] == ["发明专利", "专利合计"]
+    # one baseline year: no trend and no band are drawn, so the legend does not list them
+    legend = [t.get_text() for t in counts_fig.legends[0].get_texts()]
+    assert "基期对数线性趋势" not in legend and "95% 预测区间" not in legend and "目标年份" in legend
     assert set(plotting.save_figure(growth_fig, "g", tmp_path)) == {"png", "svg"}
 
 

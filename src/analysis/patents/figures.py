@@ -98,7 +98,9 @@ def patent_growth_figure(growth: pd.DataFrame, target_year: int, patent_types: l
                 pick = mine & rounded.eq(hollow) & gap.eq(square)
                 ax.plot(rows.loc[pick, "year"], 100 * rows.loc[pick, "annualised_growth"],
                         **marker_style(colour, hollow, "s" if square else "o"))
-        handles.append(Line2D([], [], label=label(patent_type, lang), lw=1.2, **marker_style(colour) | {"linestyle": "-"}))
+        if mine.any():  # no legend entry for a type without a growth to draw
+            handles.append(Line2D([], [], label=label(patent_type, lang), lw=1.2,
+                                  **marker_style(colour) | {"linestyle": "-"}))
     handles.append(Patch(color=TARGET_COLOUR, alpha=0.08, label=label("target_year", lang)))
     if rounded.any():
         handles.append(Line2D([], [], label=label("rounded_count", lang), **marker_style(BASE_COLOUR, hollow=True)))
