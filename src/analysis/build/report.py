@@ -59,10 +59,10 @@ def _html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, escape=True, border=0, classes="data")
 
 
-def _table_entry(out_dir: Path, entry: dict, lang: str, marker: str) -> dict:
+def _table_entry(out_dir: Path, entry: dict, lang: str, marker: str, target_year: int | None) -> dict:
     """A table for the report: its caption, a short body table (or none) and the full table, labelled."""
     stem, frame = read_table(out_dir, entry)
-    body = body_table(frame, stem, lang)
+    body = body_table(frame, stem, lang, target_year)
     return {"caption": marker + table_caption(stem, lang), "rows": len(frame),
             "body": None if body is None else _html(body), "full": _html(readable(frame, stem, lang))}
 
@@ -139,7 +139,8 @@ def render(out_dir: Path | str, origin: dict | None = None) -> str:
             figure["number"] = number
             figure["description"] = marker + figure_caption(Path(figure["file"]).stem, lang)
             figure["source"] = hosts
-        section["table_entries"] = [_table_entry(out_dir, t, lang, marker) for t in section["tables"]]
+        section["table_entries"] = [_table_entry(out_dir, t, lang, marker, params.get("target_year"))
+                                    for t in section["tables"]]
     env = jinja2.Environment(loader=jinja2.PackageLoader("analysis.build", "templates"),
                              autoescape=True, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")

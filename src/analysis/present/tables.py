@@ -44,7 +44,8 @@ def format_value(kind: str, value, lang: str, measure: str = "") -> str:
 
 
 #: The body table of each table the report shows short: columns, or (label key, low, high) for an interval
-#: ``a–b``, and optionally a row filter (``column == value``). Tables not listed appear only in full.
+#: ``a–b``; ``target_year_only``: the rows of the target year (all rows if it has none). Tables not listed
+#: appear only in full.
 BODY: dict[str, dict] = {
     "sampling_pass_rates": {"columns": ["year", "batches", "unqualified", "pass_rate",
                                         ("wilson_interval", "wilson_low", "wilson_high")]},
@@ -54,7 +55,7 @@ BODY: dict[str, dict] = {
                                   "obs_over_expected", "dispersion", "above_trend"]},
     "patents_growth_vs_baseline": {"columns": ["patent_type", "target_growth", "baseline_mean", "diff_pp"]},
     "market_entities_flows": {"columns": ["entity_type", "year", "stock", "net_growth", "mean_annual_change",
-                                          "annualised_growth", "entry_rate", "exit_rate"]},
+                                          "annualised_growth", "entry_rate", "exit_rate"], "target_year_only": True},
     "market_entities_trend": {"columns": ["entity_type", "observed", "expected",
                                           ("prediction_interval_entities", "pi_low", "pi_high"), "above_trend"]},
     "summary_comparison": {"columns": ["object", ("stated_bounds", "stated_lower", "stated_upper"),
@@ -84,11 +85,13 @@ def readable(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame:
                         index=frame.index)
 
 
-def body_table(frame: pd.DataFrame, table: str, lang: str) -> pd.DataFrame | None:
+def body_table(frame: pd.DataFrame, table: str, lang: str, target_year: int | None = None) -> pd.DataFrame | None:
     """The short table of the report's body, or None when ``table`` is shown in full only."""
     spec = BODY.get(table)
     if spec is None:
         return None
+    if spec.get("target_year_only") and target_year is not None and frame["year"].eq(target_year).any():
+        frame = frame[frame["year"].eq(target_year)]
     shown = {}
     for entry in spec["columns"]:
         if isinstance(entry, tuple) and entry[1] in frame and entry[2] in frame:
