@@ -3,11 +3,14 @@
 Each notebook ends by calling :func:`write_section`: its tables go to ``<out>/tables/*.csv`` and a
 JSON description to ``<out>/sections/<name>.json``. :func:`build` then writes
 
-- ``report.html``: one self-contained file (figures embedded): key findings first, then each section's
-  figures, tables, methods notes and sources, then the provenance of the build. All data-derived text
-  is escaped. Nothing in it changes from run to run, so identical inputs give identical bytes;
+- ``report.html``: one self-contained file (figures and font embedded), a statistical bulletin: a title
+  naming regions, target year, dataset and language; the main points; then each section's findings,
+  figures (numbered, with a caption and the source), short A4 tables and the full tables (collapsible),
+  methods notes and sources; then the provenance of the build. Labels, captions and cell formats come
+  from :mod:`analysis.present.labels` and :mod:`analysis.present.tables`. All data-derived text is
+  escaped. Nothing in it changes from run to run, so identical inputs give identical bytes;
 - ``report.meta.json``: the same provenance plus what does change (the build time);
-- ``tables.xlsx``: every table, one sheet each, for colleagues who work in Excel or WPS (also
+- ``tables.xlsx``: every table, one labelled sheet each, exact values, for colleagues who work in Excel or WPS (also
   byte-identical for identical inputs: fixed zip timestamps and document dates).
 """
 from __future__ import annotations
