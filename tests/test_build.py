@@ -56,7 +56,7 @@ def test_build_has_every_section_figure_and_table(builds):
     import openpyxl
 
     sheets = openpyxl.load_workbook(out / "tables.xlsx").sheetnames
-    assert len(sheets) == sum(len(s["tables"]) for s in sections.values())
+    assert len(sheets) == sum(len(s["tables"]) for s in sections.values()) + 1  # + the column names sheet
 
 
 def _browser():
@@ -102,25 +102,218 @@ def test_report_in_a_browser_shows_every_figure_link_and_chinese_font(builds):
         browser.quit()
 
 
-def test_example_district_builds_every_section_marked_synthetic(tmp_path):
+@pytest.fixture(scope="session")
+def district_builds(tmp_path_factory):
+    """The SYNTHETIC example district (zh) and its small-count build (en), as `make report PARAMS=...` does."""
     from analysis.readers import datasets
-    from analysis.config import PARAMS_DIR, dataset_dirs
+    from analysis.config import PARAMS_DIR
+
+    folders = {}
+    for name in ("example_district", "small_district"):
+        params_path = PARAMS_DIR / f"{name}.yaml"
+        params = runner.load_params(params_path)
+        if not folders:
+            for step in datasets.STEPS:
+                datasets.process(step, params["dataset"])
+        out = tmp_path_factory.mktemp(name)
+        for notebook in params["notebooks"]:
+            runner.run(notebook, params_path, out_dir=str(out))
+        report.build(out, params_path, params)
+        folders[name] = out
+    return folders
+
+
+@pytest.fixture(scope="session")
+def all_builds(builds, district_builds):
+    """The shipped build, the example district and the small district, by name."""
+    return {"default": builds[0], **district_builds}
+
+
+def test_example_district_builds_every_section_marked_synthetic(district_builds):
+    from analysis.config import dataset_dirs
     from analysis.demography import step as demography_step
 
-    params_path = PARAMS_DIR / "example_district.yaml"
-    params = runner.load_params(params_path)
-    for step in datasets.STEPS:
-        datasets.process(step, params["dataset"])
-    for notebook in params["notebooks"]:
-        runner.run(notebook, params_path, out_dir=str(tmp_path))
-    report.build(tmp_path, params_path, params)
-    sections = report.read_sections(tmp_path)
+    out = district_builds["example_district"]
+    sections = report.read_sections(out)
     assert [s["name"] for s in sections] == list(report.SECTION_ORDER)
     # Until the records layer writes the example district's register, its demography section is skipped.
-    has_register = demography_step.register_path(dataset_dirs(params["dataset"])[1]).is_file()
+    has_register = demography_step.register_path(dataset_dirs("example_district")[1]).is_file()
     for section in sections:
         assert section["title"].startswith("【合成数据 SYNTHETIC】"), section["title"]
         skipped = section["name"] == "demography" and not has_register
         assert section["summary"] and (skipped or section["figures"] + section["tables"]), section["name"]
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("【合成数据 SYNTHETIC】") >= 2 * len(sections)
+
+
+def test_every_column_table_and_figure_of_every_build_is_labelled(all_builds):
+    """Generic over whatever a build writes: a new column fails here until it has a zh and an en label."""
+    import pandas as pd
+
+    from analysis.present import labels
+
+    for name, out in all_builds.items():
+        for path in sorted((out / "tables").glob("*.csv")):
+            columns = pd.read_csv(path, nrows=0).columns
+            assert labels.unlabelled_columns(columns, path.stem) == [], (name, path.name)
+            for lang in ("zh", "en"):
+                sheet = labels.sheet_name(path.stem, lang)
+                assert sheet and len(sheet) <= 31 and not set(sheet) & set("[]:*?/\\"), (path.stem, sheet)
+                assert labels.table_caption(path.stem, lang)
+        for path in sorted((out / "figures").glob("*.png")):
+            assert all(labels.figure_caption(path.stem, lang) for lang in ("zh", "en")), path.stem
+
+
+def test_tables_workbook_is_labelled_in_the_build_language(all_builds):
+    import openpyxl
+    import pandas as pd
+
+    from analysis.present import labels
+
+    for name, out in all_builds.items():
+        lang = report.read_sections(out)[0]["lang"]
+        workbook = openpyxl.load_workbook(out / "tables.xlsx")
+        for section in report.read_sections(out):
+            for entry in section["tables"]:
+                stem = Path(entry["file"]).stem
+                frame = pd.read_csv(out / entry["file"], nrows=0)
+                header = [c.value for c in workbook[labels.sheet_name(stem, lang)][1]]
+                assert header == [labels.column_label(c, lang, stem) for c in frame.columns], (name, stem)
+
+
+def _section_tables(out, section):
+    import pandas as pd
+
+    return [pd.read_csv(out / t["file"], keep_default_na=False, na_values=[""]) for t in section["tables"]]
+
+
+def test_every_finding_quotes_only_the_values_of_its_tables(all_builds):
+    """Each number of each finding sentence is a value of its section's tables, as displayed (tests/findings_check.py)."""
+    from analysis.summary import indicators
+    from findings_check import unsupported_numbers
+
+    for name, out in all_builds.items():
+        params = runner.load_params(DEFAULT_PARAMS if name == "default" else DEFAULT_PARAMS.parent / f"{name}.yaml")
+        summary_text = indicators.read_summary(params["notebooks"]["summary"]["summary_path"])
+        unparsed = len(indicators.unparsed_mentions(summary_text))
+        for section in report.read_sections(out):
+            tables = _section_tables(out, section)
+            for sentence in section["summary"]:
+                missing = unsupported_numbers(sentence, tables, {params["target_year"]} | ({unparsed} if section["name"] == "summary" else set()))
+                assert missing == [], (name, section["name"], sentence, missing)
+
+
+def test_dispersion_and_rate_ratio_wording_follow_the_table(all_builds):
+    import re
+
+    from analysis.present.labels import label
+
+    for name, out in all_builds.items():
+        section = next(s for s in report.read_sections(out) if s["name"] == "patents")
+        lang = section["lang"]
+        trend, ratios = (_section_tables(out, section)[i] for i in
+                         [next(i for i, t in enumerate(section["tables"]) if t["file"].endswith(f"/{stem}.csv"))
+                          for stem in ("patents_trend", "patents_rate_ratios")])
+        text = " ".join(section["summary"])
+        phi = trend["dispersion"].dropna()
+        if len(phi) and (phi <= 1).any():
+            assert not re.search(r"波动均?大于Poisson|远大于Poisson|(every type varies|the years vary) more", text), \
+                (name, text)
+        if len(phi) and (phi > 1).all() and (ratios["note"].fillna("") == "").any():
+            assert re.search(r"波动均?大于Poisson|(every type varies|the years vary) more", text), (name, text)
+        for _, row in ratios[ratios["note"].fillna("") == ""].iterrows():
+            assert f"{label(row['patent_type'], lang)}{'' if lang == 'zh' else ' '}{row['estimate']:.3f}" in text
+        assert not re.search(r"率比（\d+/\d+）为\d\.\d+–", text)  # a range across types written as an interval
+
+
+def test_missing_figures_are_not_in_the_data_unless_a_note_says_not_published(all_builds):
+    for name, out in all_builds.items():
+        section = next(s for s in report.read_sections(out) if s["name"] == "market_entities")
+        text = " ".join(section["summary"])
+        assert "未公布" not in text and "not published" not in text, (name, text)
+    default = next(s for s in report.read_sections(all_builds["default"]) if s["name"] == "market_entities")
+    assert "2020年末存量未收录" in " ".join(default["summary"])
+
+
+def test_census_caveat_only_where_counts_are_large(all_builds):
+    from analysis.sampling.findings import LARGE_BATCHES
+
+    for name, out in all_builds.items():
+        section = next(s for s in report.read_sections(out) if s["name"] == "sampling")
+        rates = _section_tables(out, section)[0]
+        warned = any("“显著”" in n or "'significant'" in n for n in section["notes"])
+        assert warned == (rates["batches"].max() >= LARGE_BATCHES), (name, section["notes"])
+    assert not any("百万" in n or "millions" in n for s in report.read_sections(all_builds["small_district"])
+                   for n in s["notes"])
+
+
+#: A4 portrait at 96 CSS pixels per inch: 210 mm = 794 px.
+A4_WIDTH_PX = 794
+
+
+def _visible_text_chars(html: str) -> set[str]:
+    import re
+
+    text = re.sub(r"<style.*?</style>|data:[^\"]+", "", html, flags=re.S)
+    return set(re.sub(r"<[^>]+>", "", text))
+
+
+def test_embedded_font_holds_every_cjk_character_of_each_report(all_builds):
+    import base64
+    import io
+    import re
+    import unicodedata
+
+    from fontTools.ttLib import TTFont
+
+    for name, out in all_builds.items():
+        html = (out / "report.html").read_text(encoding="utf-8")
+        data = re.search(r'data:font/otf;base64,([^"]+)"', html).group(1)
+        cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
+        cjk = {ch for ch in _visible_text_chars(html) if "CJK" in unicodedata.name(ch, "")
+               or 0x3000 <= ord(ch) <= 0x303F or 0xFF00 <= ord(ch) <= 0xFFEF}
+        assert cjk and not {ch for ch in cjk if ord(ch) not in cmap}, name
+
+
+def test_report_at_a4_width_fits_uses_the_embedded_font_everywhere_and_prints(builds):
+    """At A4 width nothing overflows; every element with text (the parameters <pre> too) is drawn with the
+    embedded font only; the PDF Chromium prints has the page count stated in the README."""
+    import base64
+    import re
+
+    from analysis.config import PROJ_ROOT
+
+    out = builds[0]
+    browser = _browser()
+    try:
+        browser.set_window_size(A4_WIDTH_PX, 1123)
+        browser.get((out / "report.html").as_uri())
+        browser.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => done());")
+        width = browser.execute_script(
+            "return [document.body.scrollWidth, document.body.clientWidth, document.documentElement.scrollWidth,"
+            " document.documentElement.clientWidth];")
+        assert width[0] <= width[1] and width[2] <= width[3], width
+        browser.save_screenshot(str(out / "report_a4.png"))
+        browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true);")
+        browser.execute_cdp_cmd("DOM.enable", {})
+        browser.execute_cdp_cmd("CSS.enable", {})
+        root = browser.execute_cdp_cmd("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        nodes = browser.execute_cdp_cmd("DOM.querySelectorAll", {"nodeId": root, "selector": "body *"})["nodeIds"]
+        fonts, checked = {}, 0
+        for node in nodes:
+            used = browser.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            for font in used:  # isCustomFont: a web font (the embedded subset), not a system font of that name
+                key = (font["familyName"], font["isCustomFont"])
+                fonts[key] = fonts.get(key, 0) + font["glyphCount"]
+            checked += bool(used)
+        assert checked > 100 and set(fonts) == {("Noto Sans CJK SC Regular", True)}, fonts
+        pre_font = browser.execute_script("return getComputedStyle(document.querySelector('pre')).fontFamily;")
+        assert pre_font.startswith('"Noto Sans CJK SC (embedded)"'), pre_font
+        pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    finally:
+        browser.quit()
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    (out / "report.pdf").write_bytes(pdf)
+    readme = (PROJ_ROOT / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"prints on (\d+) A4 pages", readme)
+    assert stated and int(stated.group(1)) == pages, (pages, stated and stated.group(0))

@@ -314,6 +314,17 @@ def test_national_waterfall_says_the_opening_stock_is_missing(national):
     assert ticks == ["2019年末存量\n（2020年末缺数）", "2019–2021年净增\n（2年合计）", "2021年末存量"]
 
 
+def test_rates_figure_legend_lists_only_the_rates_drawn(national):
+    setup()
+    _, flows = national
+    fig = figures.entry_exit_rates_figure(flows, 2021, TYPES, "zh", "t")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    drawn = flows[flows["entity_type"].isin(TYPES)]
+    assert ("进入率（新设÷年初存量）" in legend) == drawn["entry_rate"].notna().any()
+    assert ("净增长率" in legend) == (drawn["years_since_prev"].eq(1) & drawn["annualised_growth"].notna()).any()
+    assert "跨缺年的年均净增长率（空心、虚线）" in legend  # the national stocks have gaps
+
+
 def test_findings_state_the_gap_plainly(national):
     table, flows = national
     comparison = market_entities.target_vs_baseline(flows, 2021, [2016, 2017, 2019])
@@ -325,6 +336,7 @@ def test_findings_state_the_gap_plainly(national):
     assert "全国2021年末企业存量未收录，无法计算2021年的净增和增长率。" in zh
     en = findings.key_findings(flows, comparison, trend, 2021, "全国", TYPES, "en")
     assert en[-1].startswith("Entry and exit rates for 2021 cannot be computed")
+    assert "the end-2020 stock is not in the data" in en[0]
 
 
 # ---------------------------------------------------------------------------------------------

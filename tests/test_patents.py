@@ -265,6 +265,9 @@ def test_figures_draw_every_type_with_gaps_and_short_baselines(table, tmp_path):
     growth_fig = figures.patent_growth_figure(patents.growth(series, ["invention", "total"]), 2021,
                                               ["invention", "total"], "en", "t")
     assert [ax.get_title() for ax in counts_fig.axes] == ["发明专利", "专利合计"]
+    # one baseline year: no trend and no band are drawn, so the legend does not list them
+    legend = [t.get_text() for t in counts_fig.legends[0].get_texts()]
+    assert "基期对数线性趋势" not in legend and "95% 预测区间" not in legend and "目标年份" in legend
     assert set(plotting.save_figure(growth_fig, "g", tmp_path)) == {"png", "svg"}
 
 
@@ -284,3 +287,24 @@ def test_counts_figure_draws_the_trend_and_its_band_from_the_baseline_to_the_tar
     assert (vertices[:, 0].min(), vertices[:, 0].max()) == (2015, 2021)
     assert sorted(set(vertices[vertices[:, 0] == 2021, 1])) == pytest.approx([7567.25668981324, 15993.5573799434],
                                                                             rel=1e-6)
+
+
+def _tested_ratios(estimates: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"patent_type": list(estimates), "estimate": list(estimates.values()),
+                         "p_val": [0.001, 0.3, 0.02][:len(estimates)], "note": ""})
+
+
+def test_dispersion_wording_follows_how_many_phi_exceed_one():
+    ratios = _tested_ratios({"invention": 1.225, "utility_model": 1.053, "design": 1.007})
+    mixed = findings._rate_ratio_lines(ratios, pd.DataFrame({"dispersion": [0.4, 16.2, 0.9]}), 2021, "zh")[0]
+    # per type, not a range that reads like an interval
+    assert mixed.startswith("精确Poisson率比（2021/2020）分别为发明专利1.225、实用新型1.053、外观设计1.007，3个类型中2个p<0.05。")
+    assert "基期离散系数φ各类型在0.4至16.2之间（Poisson过程为1），3个类型中1个大于1" in mixed
+    assert "远大于" not in mixed and "均大于" not in mixed
+    over = findings._rate_ratio_lines(ratios, pd.DataFrame({"dispersion": [94.4, 1485.8, 443.2]}), 2021, "en")[0]
+    assert "from 94.4 to 1485.8 across types (1 for a Poisson process): every type varies more" in over
+    under = findings._rate_ratio_lines(ratios, pd.DataFrame({"dispersion": [0.5, 0.8]}), 2021, "zh")[0]
+    assert under.endswith("基期离散系数φ各类型在0.5至0.8之间，均不大于1（Poisson过程为1），年际波动未超过Poisson假设。")
+    single = findings._rate_ratio_lines(_tested_ratios({"invention": 1.2}), pd.DataFrame({"dispersion": [3.0]}),
+                                        2021, "zh")[0]
+    assert "基期离散系数φ为3.0（Poisson过程为1），年际波动大于Poisson假设" in single

@@ -17,17 +17,17 @@ def build(tmp_path):
     setup()
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3, 4])
-    save_figure(fig, "demo", tmp_path / "figures")
+    save_figure(fig, "sampling_pass_rates", tmp_path / "figures")
     plt.close(fig)
     table = pd.DataFrame({"category": ["<script>alert(1)</script>", "粮食加工品"], "pass_rate": [0.97, 0.99]})
     section.write_section("sampling", tmp_path, title="抽检 <b>", lang="zh", summary=["合格率 97.4% & 上升"],
-                         figures=[("demo", "图 1")], tables=[("demo_table", "表 1", table)],
+                         figures=[("sampling_pass_rates", "图 1")], tables=[("sampling_pass_rates", "表 1", table)],
                          notes=["<img src=x onerror=alert(1)>"], sources=["https://example.org/a?x=1&y=2"])
     return tmp_path
 
 
 def test_section_tables_are_written_as_csv(build):
-    assert (build / "tables" / "demo_table.csv").read_text(encoding="utf-8").startswith("category,pass_rate\n")
+    assert (build / "tables" / "sampling_pass_rates.csv").read_text(encoding="utf-8").startswith("category,pass_rate\n")
 
 
 def test_report_embeds_figures_and_escapes_data_text(build):
@@ -88,9 +88,11 @@ def test_tables_workbook_has_one_sheet_per_table_and_is_deterministic(build):
     assert first == report.tables_xlsx(build)
     path = build / "t.xlsx"
     path.write_bytes(first)
-    sheet = openpyxl.load_workbook(path)["demo_table"]
-    assert [c.value for c in sheet[1]] == ["category", "pass_rate"]
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["抽检合格率"]
+    assert [c.value for c in sheet[1]] == ["食品类别", "合格率（%）"]
     assert [c.value for c in sheet[3]] == ["粮食加工品", 0.99]
+    assert [c.value for c in workbook["列名对照"][2]] == ["抽检合格率", "食品类别", "category"]
 
 
 def test_embedded_font_covers_the_report_text(build):

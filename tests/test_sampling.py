@@ -169,3 +169,12 @@ def test_adjustment_note_names_method_and_families(district):
     en = findings.adjustment_note(comparisons, stratified, "en")
     assert "Holm-adjusted" in en and "a family of 3" in en and "a family of 1" in en
     assert "Holm法校正" in findings.adjustment_note(comparisons, stratified, "zh")
+def test_census_caveat_warns_about_significance_only_for_large_counts():
+    from analysis.sampling import findings
+
+    large = pd.DataFrame({"batches": [624423, 2459894]})
+    small = pd.DataFrame({"batches": [75, 222]})
+    assert findings.caveat(large, "zh").endswith("批次数很大（本表每年最多2,459,894批次），极小的差异也会“显著”，应先看差异大小。")
+    assert "up to 2,459,894 a year here" in findings.caveat(large, "en")
+    assert findings.caveat(small, "zh") == findings.CAVEAT["zh"] and "显著" not in findings.caveat(small, "zh")
+    assert findings.caveat(pd.DataFrame({"batches": [findings.LARGE_BATCHES]}), "en") != findings.CAVEAT["en"]

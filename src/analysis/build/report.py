@@ -3,11 +3,14 @@
 Each notebook ends by calling :func:`write_section`: its tables go to ``<out>/tables/*.csv`` and a
 JSON description to ``<out>/sections/<name>.json``. :func:`build` then writes
 
-- ``report.html``: one self-contained file (figures embedded): key findings first, then each section's
-  figures, tables, methods notes and sources, then the provenance of the build. All data-derived text
-  is escaped. Nothing in it changes from run to run, so identical inputs give identical bytes;
+- ``report.html``: one self-contained file (figures and font embedded), a statistical bulletin: a title
+  naming regions, target year, dataset and language; the main points; then each section's findings,
+  figures (numbered, with a caption and the source), short A4 tables and the full tables (collapsible),
+  methods notes and sources; then the provenance of the build. Labels, captions and cell formats come
+  from :mod:`analysis.present.labels` and :mod:`analysis.present.tables`. All data-derived text is
+  escaped. Nothing in it changes from run to run, so identical inputs give identical bytes;
 - ``report.meta.json``: the same provenance plus what does change (the build time);
-- ``tables.xlsx``: every table, one sheet each, for colleagues who work in Excel or WPS (also
+- ``tables.xlsx``: every table, one labelled sheet each, exact values, for colleagues who work in Excel or WPS (also
   byte-identical for identical inputs: fixed zip timestamps and document dates).
 """
 from __future__ import annotations
@@ -20,12 +23,16 @@ import re
 import zipfile
 from pathlib import Path
 
+from urllib.parse import urlparse
+
 import jinja2
 import openpyxl
 import pandas as pd
 
 from analysis.readers.io import write_atomic, write_text
-from analysis.present.labels import dataset_marker
+from analysis.present.labels import (column_label, dataset_marker, figure_caption, region_label, sheet_name,
+                                     table_caption)
+from analysis.present.tables import body_table, readable
 from analysis.build.provenance import provenance
 
 #: Order of sections in the report; unknown sections follow alphabetically.
@@ -45,28 +52,53 @@ def _embed_png(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-P_VALUE_COLUMNS = re.compile(r"(^|_)p(_|$)|p_val|p_holm")
+def read_table(out_dir: Path, entry: dict) -> tuple[str, pd.DataFrame]:
+    """A section's table: its stem (the name in the labels registry) and its rows, full precision."""
+    path = out_dir / entry["file"]
+    return path.stem, pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
-def _format_cell(column: str, value) -> str:
-    """A table cell for reading: p-values to 3 significant digits, other fractions to 4 decimals."""
-    if isinstance(value, float):
-        if pd.isna(value):
-            return ""
-        if P_VALUE_COLUMNS.search(column):
-            return f"{value:.3g}"
-        return f"{value:,.4f}" if not value.is_integer() else f"{value:,.0f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}" if column != "year" else str(value)
-    return str(value)
+def _html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, classes="data")
 
 
-def _table_html(path: Path) -> str:
-    """An HTML table of a CSV, numbers formatted for reading (the CSV keeps full precision)."""
-    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    shown = pd.DataFrame({c: [_format_cell(c, v.item() if hasattr(v, "item") else v) for v in frame[c]]
-                          for c in frame.columns})
-    return shown.to_html(index=False, escape=True, border=0, classes="data")
+def _table_entry(out_dir: Path, entry: dict, lang: str, marker: str, target_year: int | None) -> dict:
+    """A table for the report: its caption, a short body table (or none) and the full table, labelled."""
+    stem, frame = read_table(out_dir, entry)
+    body = body_table(frame, stem, lang, target_year)
+    return {"caption": marker + table_caption(stem, lang), "rows": len(frame),
+            "body": None if body is None else _html(body), "full": _html(readable(frame, stem, lang))}
+
+
+def source_hosts(urls: list[str], lang: str) -> str:
+    """The sources of a section in a caption: their web sites, or the generator of synthetic data."""
+    hosts = list(dict.fromkeys(urlparse(u).hostname or u for u in urls))
+    if hosts and all(h.endswith(".invalid") for h in hosts):
+        return "合成数据（analysis.example_district）" if lang == "zh" else "synthetic data (analysis.example_district)"
+    return ("、" if lang == "zh" else ", ").join(h.removeprefix("www.") for h in hosts)
+
+
+def report_title(params: dict, lang: str) -> tuple[str, str]:
+    """The title and first line of a build: region(s), target year, dataset and language.
+
+    The regions are those of the notebooks' parameters, in the order of the report's sections.
+    """
+    notebooks = params.get("notebooks", {})
+    regions = [region_label(r, lang) for r in dict.fromkeys(notebooks[n]["region"] for n in SECTION_ORDER
+                                                          if "region" in notebooks.get(n, {}))]
+    year, dataset = params.get("target_year", ""), params.get("dataset", "public")
+    marker = dataset_marker(dataset, lang)
+    if lang == "zh":
+        where = "、".join(regions)
+        data = "公开数据" if dataset == "public" else f"数据集 {dataset}"
+        return (f"{marker}{where} {year}年市场监管统计分析（{data}，中文）",
+                f"本报告分析{year}年{where}的食品抽检、专利授权、市场主体和年度工作总结中的数字，与此前年份比较；"
+                f"数据集：{dataset}；语言：中文。")
+    where = ", ".join(regions)
+    data = "public data" if dataset == "public" else f"dataset {dataset}"
+    return (f"{marker}Market regulation statistics {year}: {where} ({data}, English)",
+            f"This bulletin compares {year} with earlier years for {where}: food-safety sampling, patents granted, "
+            f"market entities and the figures of the annual work summary. Dataset: {dataset}; language: English.")
 
 
 def font_face(text: str) -> str:
@@ -99,57 +131,79 @@ def render(out_dir: Path | str, origin: dict | None = None) -> str:
     out_dir = Path(out_dir)
     sections = read_sections(out_dir)
     lang = sections[0]["lang"] if sections else "zh"
+    params = origin["parameters"] if origin else {}
+    marker = dataset_marker(params.get("dataset", "public"), lang)
+    number = 0
     for section in sections:
+        hosts = source_hosts(section["sources"], lang)
         for figure in section["figures"]:
+            number += 1
             figure["src"] = _embed_png(out_dir / figure["file"])
-        for table in section["tables"]:
-            table["html"] = _table_html(out_dir / table["file"])
+            figure["number"] = number
+            figure["description"] = marker + figure_caption(Path(figure["file"]).stem, lang)
+            figure["source"] = hosts
+        section["table_entries"] = [_table_entry(out_dir, t, lang, marker, params.get("target_year"))
+                                    for t in section["tables"]]
     env = jinja2.Environment(loader=jinja2.PackageLoader("analysis.build", "templates"),
                              autoescape=True, keep_trailing_newline=True)
-    parameters = (yaml_text(origin["parameters"]) if origin else "")
     template = env.get_template("report.html.j2")
-    marker = dataset_marker(origin["parameters"].get("dataset", "public"), lang) if origin else ""
-    context = dict(title=marker + TITLES.get(lang, TITLES["en"]), lang=lang, sections=sections, origin=origin,
-                   parameters=parameters)
+    title, first_line = (report_title(params, lang) if origin else
+                         (marker + TITLES.get(lang, TITLES["en"]), ""))
+    context = dict(title=title, first_line=first_line, lang=lang, sections=sections, origin=origin,
+                   parameters=yaml_text(params) if origin else "", text=UI_TEXT[lang])
     text = template.render(**context, font_face="")
     return template.render(**context, font_face=font_face(re.sub(r"data:[^\"]+", "", text)))
+
+
+#: The report's own words (headings, captions), by language.
+UI_TEXT = {
+    "zh": {"main_points": "主要结论", "provenance": "数据与代码来源", "figure": "图", "source": "来源",
+           "full_table": "完整表格（{rows}行，另见 tables.xlsx）", "sources": "数据来源", "notes": "说明",
+           "code_version": "代码版本", "dirty": "工作区有未提交的修改", "build_time": "构建时间见",
+           "input_file": "输入文件", "parameters": "参数", "packages": "软件版本", "colon": "：", "space": "　", "stop": "。"},
+    "en": {"main_points": "Main points", "provenance": "Provenance", "figure": "Figure", "source": "Source",
+           "full_table": "Full table ({rows} rows; also in tables.xlsx)", "sources": "Sources", "notes": "Notes",
+           "code_version": "Code version", "dirty": "working tree had uncommitted changes",
+           "build_time": "Build time: see", "input_file": "Input file", "parameters": "Parameters",
+           "packages": "Package versions", "colon": ": ", "space": " ", "stop": ". "},
+}
 
 
 def yaml_text(params: dict) -> str:
     """Parameters as YAML text, keys in file order."""
     import yaml
 
-    return yaml.safe_dump(params, allow_unicode=True, sort_keys=False)
-
-
-def _sheet_name(stem: str, used: set[str]) -> str:
-    name = re.sub(r"[\\/*?:\[\]]", "_", stem)[:31]
-    base, n = name, 2
-    while name in used:
-        suffix = f"_{n}"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
-    used.add(name)
-    return name
+    return yaml.safe_dump(params, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100)
 
 
 XLSX_EPOCH = datetime.datetime(2021, 1, 1)
 
 
 def tables_xlsx(out_dir: Path | str) -> bytes:
-    """Every table of a build as one workbook, one sheet per table, byte-identical for identical tables."""
+    """Every table of a build as one workbook, byte-identical for identical tables.
+
+    One sheet per table, named and headed by the labels of the build's language, values at full precision
+    (p-values exact); a last sheet maps every label to its column's code name in ``tables/*.csv``.
+    """
     out_dir = Path(out_dir)
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    used: set[str] = set()
-    for section in read_sections(out_dir):
-        for table in section["tables"]:
-            frame = pd.read_csv(out_dir / table["file"], keep_default_na=False, na_values=[""])
-            sheet = workbook.create_sheet(_sheet_name(Path(table["file"]).stem, used))
-            sheet.append([str(c) for c in frame.columns])
+    sections = read_sections(out_dir)
+    lang = sections[0]["lang"] if sections else "zh"
+    dictionary = []
+    for section in sections:
+        for entry in section["tables"]:
+            stem, frame = read_table(out_dir, entry)
+            sheet = workbook.create_sheet(sheet_name(stem, lang))
+            sheet.append([column_label(c, lang, stem) for c in frame.columns])
             for row in frame.itertuples(index=False):
                 sheet.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
-    if not workbook.sheetnames:
-        workbook.create_sheet("empty")
+            dictionary += [[sheet.title, column_label(c, lang, stem), c] for c in frame.columns]
+    about = workbook.create_sheet("列名对照" if lang == "zh" else "Columns")
+    about.append(["工作表", "列名", "代码列名（tables/*.csv）"] if lang == "zh" else
+                 ["Sheet", "Column", "Code name (tables/*.csv)"])
+    for row in dictionary:
+        about.append(row)
     workbook.properties.creator = "amr-review"
     workbook.properties.created = XLSX_EPOCH
     buffer = io.BytesIO()

@@ -110,21 +110,33 @@ def entry_exit_rates_figure(table: pd.DataFrame, target_year: int, entity_types:
         ax.set_title(label(entity_type, lang), fontsize=10)
         ax.set_xticks(list(years), [str(y) for y in years], rotation=90 if len(years) > 6 else 0, fontsize=8)
         ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
+        if rows[["annualised_growth", "entry_rate", "exit_rate"]].isna().all().all():
+            ax.text(0.5, 0.5, label("no_rates", lang), ha="center", va="center", transform=ax.transAxes,
+                    fontsize=9, color=BASE_COLOUR, wrap=True)
         unrated = rows.loc[rows["new"].notna() & rows["opening_stock"].isna(), "year"]
         if len(unrated):
             missing.append(f"{label(entity_type, lang)} {', '.join(map(str, unrated))}")
     axes[0][0].set_ylim(bottom=0)
     axes[0][0].set_ylabel(label("pct_of_opening_stock", lang))
-    handles = [Line2D([], [], label=label("net_growth_rate", lang), lw=1,
-                      **{**marker_style(RATE_COLOURS["net_growth_rate"], marker="^"), "linestyle": "-"}),
-               Line2D([], [], label=label("net_growth_rate_gap", lang), lw=0.8,
-                      **{**marker_style(RATE_COLOURS["net_growth_rate"], True, "^"), "linestyle": "--"}),
-               Line2D([], [], label=label("entry_rate", lang), lw=1,
-                      **{**marker_style(RATE_COLOURS["entry_rate"]), "linestyle": "-"}),
-               Line2D([], [], label=label("exit_rate", lang), lw=1,
-                      **{**marker_style(RATE_COLOURS["exit_rate"], marker="s"), "linestyle": "-"}),
-               Line2D([], [], label=label("exit_rate_implied", lang), **marker_style(RATE_COLOURS["exit_rate"], True, "s")),
-               Patch(color=TARGET_COLOUR, alpha=0.08, label=label("target_year", lang))]
+    drawn = table[table["entity_type"].isin(entity_types)]
+    yearly_growth = drawn["years_since_prev"].eq(1) & drawn["annualised_growth"].notna()
+    gap_growth = drawn["years_since_prev"].gt(1).fillna(False) & drawn["annualised_growth"].notna()
+    exits = drawn["exit_rate"].notna()
+    candidates = [
+        (yearly_growth.any(), Line2D([], [], label=label("net_growth_rate", lang), lw=1,
+                                     **{**marker_style(RATE_COLOURS["net_growth_rate"], marker="^"), "linestyle": "-"})),
+        (gap_growth.any(), Line2D([], [], label=label("net_growth_rate_gap", lang), lw=0.8,
+                                  **{**marker_style(RATE_COLOURS["net_growth_rate"], True, "^"), "linestyle": "--"})),
+        (drawn["entry_rate"].notna().any(), Line2D([], [], label=label("entry_rate", lang), lw=1,
+                                                   **{**marker_style(RATE_COLOURS["entry_rate"]), "linestyle": "-"})),
+        ((exits & drawn["exits_source"].eq("published")).any(),
+         Line2D([], [], label=label("exit_rate", lang), lw=1,
+                **{**marker_style(RATE_COLOURS["exit_rate"], marker="s"), "linestyle": "-"})),
+        ((exits & drawn["exits_source"].eq("implied")).any(),
+         Line2D([], [], label=label("exit_rate_implied", lang), **marker_style(RATE_COLOURS["exit_rate"], True, "s"))),
+        (True, Patch(color=TARGET_COLOUR, alpha=0.08, label=label("target_year", lang))),
+    ]
+    handles = [handle for is_drawn, handle in candidates if is_drawn]
     fig.legend(handles=handles, frameon=False, fontsize=8, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(title, fontsize=12)
     if missing:

@@ -5,6 +5,7 @@ Each sentence states the comparison honestly: the size first, then the interval 
 """
 from __future__ import annotations
 
+
 import pandas as pd
 
 from analysis.present.formatting import format_p, format_pct, TREND_POSITION
@@ -13,18 +14,15 @@ from analysis.readers.gaps import DEFAULT_STATUS, STATUS_WORDS
 
 CAVEAT = {
     "zh": "市场主体数是登记机关的全部登记记录（普查），不是样本，没有抽样误差；全国数字多为公布的约数（如1.54亿），"
-          "两个约数相减的净增带有两者的取整误差，报告给出其上下限。年末存量缺年（全国2018、2020、2022年）不插补，"
-          "跨缺年只给年均变化；缺年分“未公布”（来源表明没有公布）和“未收录”（已公布但未找到可引用的页面，见data/raw/gaps.csv），"
-          "全国这几年均为未收录。缺注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
+          "两个约数相减的净增带有两者的取整误差，报告给出其上下限。数据中缺少的年末存量（未收录；来源表明没有公布的称未公布，见gaps.csv）不插补，"
+          "跨缺年只给年均变化；缺少注销数时，退出为“新设−净增”的隐含值，还含迁入迁出和吊销等。"
           "商事制度改革（2014年起注册资本认缴、“多证合一”、简易注销）改变了进入和退出的难易，2018年起统计由工商总局转为市场监管总局；"
           "2023年起“经营主体”取代“市场主体”的称谓，范围相同。商务部研究院、天眼查等商业机构的数字（NON-SAMR）从不混入监管部门的序列。",
     "en": "Market-entity counts are the registrar's complete records (a census), not a sample: there is no sampling "
           "error. National figures are mostly published rounded (1.54亿 = 154 million); a net change from two rounded "
-          "stocks carries both rounding errors, and the report gives its bounds. Missing year-end stocks (national 2018, "
-          "2020, 2022) are not interpolated: across a gap only the annual average change is given. A gap is either "
-          "'not published' (the source shows it was not published) or 'not in the data' (未收录: published, but no "
-          "citable page was found; data/raw/gaps.csv); the national gap years are all not in the data. Where "
-          "deregistrations are not in the data, exits are implied as new - net growth and also absorb migration and "
+          "stocks carries both rounding errors, and the report gives its bounds. Year-end stocks missing from the data (not in "
+          "the data; 'not published' where the source shows it was not published, see gaps.csv) are not interpolated: across a gap only the annual "
+          "average change is given. Where deregistrations are missing, exits are implied as new - net growth and also absorb migration and "
           "revocations. The commercial registration reform (商事制度改革: subscribed capital from 2014, merged "
           "licences, simplified deregistration) changed how easily entities enter and leave; statistics passed from "
           "SAIC to SAMR in 2018; from 2023 SAMR says 经营主体 for 市场主体, the same population. Commercial providers' "
@@ -132,7 +130,8 @@ def key_findings(table: pd.DataFrame, comparison: pd.DataFrame, trend: pd.DataFr
     """Findings of the market-entities analysis, per entity type, saying plainly what cannot be computed.
 
     ``table``: :func:`analysis.market_entities.step.flows`; ``comparison``: ``target_vs_baseline``;
-    ``trend``: ``trend_comparison``.
+    ``trend``: ``trend_comparison``. A missing figure is worded by its gap status in ``table``
+    (未公布 where data/raw/gaps.csv says it was not published, else 未收录: not in the data).
     """
     where = region_label(region, lang)
     lines = []

@@ -22,7 +22,7 @@ def patent_counts_figure(series: pd.DataFrame, predictions: pd.DataFrame, baseli
     ``predictions``: :func:`analysis.stats.counts.trend_predictions` per type, at the years from the first
     baseline year to the target year. The fitted mean is solid over the baseline years and dashed on
     to the target year; the shaded band is the prediction interval over the same years, so the target
-    count can be read against the band as the baseline counts can. Baseline years grey, the target
+    count can be read against the band as the baseline counts can; the legend lists only what is drawn. Baseline years grey, the target
     year red, other years faint; rounded figures hollow; a dotted line before ``coverage_from``, the
     first year of a coverage change.
     """
@@ -55,10 +55,14 @@ def patent_counts_figure(series: pd.DataFrame, predictions: pd.DataFrame, baseli
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(label("granted", lang))
-    handles = [Line2D([], [], label=label("baseline", lang), **marker_style(BASE_COLOUR)),
-               Line2D([], [], label=label("target_year", lang), **marker_style(TARGET_COLOUR)),
-               Line2D([], [], color=BASE_COLOUR, lw=1.2, label=label("baseline_trend", lang)),
-               Patch(color=BASE_COLOUR, alpha=0.18, label=label("prediction_interval", lang))]
+    shown = predictions[predictions["patent_type"].isin(patent_types)]
+    handles = [Line2D([], [], label=label("baseline", lang), **marker_style(BASE_COLOUR))]
+    if series["year"].eq(target_year).any():
+        handles.append(Line2D([], [], label=label("target_year", lang), **marker_style(TARGET_COLOUR)))
+    if shown["expected"].notna().any():
+        handles.append(Line2D([], [], color=BASE_COLOUR, lw=1.2, label=label("baseline_trend", lang)))
+    if shown["pi_low"].notna().any():
+        handles.append(Patch(color=BASE_COLOUR, alpha=0.18, label=label("prediction_interval", lang)))
     if series["granted_qualifier"].ne("exact").any():
         handles.append(Line2D([], [], label=label("rounded_count", lang), **marker_style(BASE_COLOUR, hollow=True)))
     if coverage_from is not None:
@@ -94,7 +98,9 @@ def patent_growth_figure(growth: pd.DataFrame, target_year: int, patent_types: l
                 pick = mine & rounded.eq(hollow) & gap.eq(square)
                 ax.plot(rows.loc[pick, "year"], 100 * rows.loc[pick, "annualised_growth"],
                         **marker_style(colour, hollow, "s" if square else "o"))
-        handles.append(Line2D([], [], label=label(patent_type, lang), lw=1.2, **marker_style(colour) | {"linestyle": "-"}))
+        if mine.any():  # no legend entry for a type without a growth to draw
+            handles.append(Line2D([], [], label=label(patent_type, lang), lw=1.2,
+                                  **marker_style(colour) | {"linestyle": "-"}))
     handles.append(Patch(color=TARGET_COLOUR, alpha=0.08, label=label("target_year", lang)))
     if rounded.any():
         handles.append(Line2D([], [], label=label("rounded_count", lang), **marker_style(BASE_COLOUR, hollow=True)))

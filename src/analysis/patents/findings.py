@@ -23,10 +23,13 @@ CAVEAT = {
 }
 
 
-def _span(values, fmt: str, lang: str) -> str:
-    """``a`` if all values format alike, else ``a–b`` (zh) or ``a to b`` (en) from the smallest to the largest."""
+def _across_types(values, fmt: str, lang: str) -> str:
+    """``a`` (zh ``为a``) if all values format alike, else the smallest and the largest, worded as a range across types
+    (not an interval): ``各类型在a至b之间`` / ``from a to b across types``."""
     low, high = format(min(values), fmt), format(max(values), fmt)
-    return low if low == high else f"{low}–{high}" if lang == "zh" else f"{low} to {high}"
+    if low == high:
+        return f"为{low}" if lang == "zh" else low
+    return f"各类型在{low}至{high}之间" if lang == "zh" else f"from {low} to {high} across types"
 
 
 def _names(patent_types, lang: str) -> str:
@@ -90,17 +93,14 @@ def _rate_ratio_lines(ratios: pd.DataFrame, trend: pd.DataFrame, target_year: in
     phi = trend["dispersion"].dropna()
     lines = []
     if len(tested):
-        estimates, significant = _span(tested["estimate"], ".3f", lang), int((tested["p_val"] < 0.05).sum())
-        line = (f"精确Poisson率比（{target_year}/{previous}）为{estimates}，{len(tested)}个类型中{significant}个p<0.05"
-                if zh else f"Exact Poisson rate ratios {target_year}/{previous}: {estimates}, p < 0.05 for "
+        per_type = ("、" if zh else ", ").join(
+            f"{label(r['patent_type'], lang)}{r['estimate']:.3f}" if zh else f"{label(r['patent_type'], lang)} {r['estimate']:.3f}"
+            for _, r in tested.iterrows())
+        significant = int((tested["p_val"] < 0.05).sum())
+        line = (f"精确Poisson率比（{target_year}/{previous}）分别为{per_type}，{len(tested)}个类型中{significant}个p<0.05"
+                if zh else f"Exact Poisson rate ratios {target_year}/{previous}: {per_type}; p < 0.05 for "
                            f"{significant} of {len(tested)} types")
-        if len(phi):
-            line += (f"；但基期离散系数φ为{_span(phi, '.0f', lang)}（Poisson过程为1），年际波动远大于Poisson假设，"
-                     f"这些p值本身不说明{target_year}年异常" if zh else
-                     f"; but the baseline dispersion phi is {_span(phi, '.0f', lang)} (1 for a Poisson process): the "
-                     f"years vary far more than Poisson, so these p-values alone say nothing about {target_year} "
-                     "being unusual")
-        lines.append(line + ("。" if zh else "."))
+        lines.append(line + ("。" if zh else ".") + _dispersion_sentence(phi, target_year, lang))
     for note, rows in untested.groupby("note", sort=False):
         reasons = []
         for reason in note.removeprefix("not tested: ").split(", "):
@@ -111,6 +111,34 @@ def _rate_ratio_lines(ratios: pd.DataFrame, trend: pd.DataFrame, target_year: in
         lines.append(f"{names}：{'，'.join(reasons)}，未做精确检验。" if zh else
                      f"No exact test for {names}: {' and '.join(reasons)}.")
     return lines
+
+
+def _dispersion_sentence(phi: pd.Series, target_year: int, lang: str) -> str:
+    """What the baseline dispersion φ says about those p-values, worded from how many φ exceed 1.
+
+    φ = 1 for a Poisson process: a type with φ > 1 varies more from year to year than Poisson, so its exact
+    test overstates the evidence; with φ ≤ 1 the exact test is not anticonservative.
+    """
+    if phi.empty:
+        return ""
+    zh, span = lang == "zh", _across_types(phi, ".1f", lang)
+    over = int((phi > 1).sum())
+    if over == len(phi):
+        which = ("各类型年际波动均" if len(phi) > 1 else "年际波动") if zh else \
+            ("every type varies" if len(phi) > 1 else "the years vary")
+        return (f"基期离散系数φ{span}（Poisson过程为1），{which}大于Poisson假设，"
+                f"这些p值本身不说明{target_year}年异常，应看趋势的预测区间。" if zh else
+                f" The baseline dispersion φ is {span} (1 for a Poisson process): {which} more from year to "
+                f"year than Poisson, so these p-values alone say nothing about {target_year} being unusual; read the "
+                "trend's prediction interval.")
+    if over == 0:
+        return (f"基期离散系数φ{span}，均不大于1（Poisson过程为1），年际波动未超过Poisson假设。" if zh else
+                f" The baseline dispersion φ is {span}, none above 1 (1 for a Poisson process): the years vary no "
+                "more than Poisson.")
+    return (f"基期离散系数φ{span}（Poisson过程为1），{len(phi)}个类型中{over}个大于1：这些类型的年际波动大于Poisson假设，"
+            f"其p值本身不说明{target_year}年异常。" if zh else
+            f" The baseline dispersion φ is {span} (1 for a Poisson process), above 1 for {over} of {len(phi)} types: "
+            f"those vary more than Poisson, and their p-values alone say nothing about {target_year} being unusual.")
 
 
 def _coverage_lines(coverage_from: int | None, trend_since: pd.DataFrame | None, lang: str) -> list[str]:

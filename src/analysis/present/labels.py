@@ -117,6 +117,7 @@ LABELS.update({
     "step_no_opening": {"zh": "无更早的年末存量，无法计算净增", "en": "No earlier year-end stock: no net growth"},
     "rates_not_drawn": {"zh": "未画出进入率：上年末存量缺数（{items}）",
                         "en": "Entry rate not drawn, no opening stock: {items}"},
+    "no_rates": {"zh": "无可画的比率：\n数据中没有相邻两年的年末存量", "en": "No rate to draw:\nno two year-end stocks\nin the data"},
     "bounds_note": {"zh": "误差线：由公布约数的取整区间推出的上下限", "en": "Whiskers: bounds from the rounding of published figures"},
 })
 
@@ -222,3 +223,316 @@ def format_bounds(lower: float, upper: float, lang: str) -> str:
     if lower != lower:
         return f"≤{format_figure(upper)}"
     return f"{format_figure(lower)}–{format_figure(upper)}"
+
+
+# --- Columns and tables of the report and tables.xlsx -------------------------------------------------
+#
+# Every column a build writes has a label with its unit in both languages and a kind, which says how its
+# cells are formatted for reading (:mod:`analysis.present.tables`); the exact value stays in tables.xlsx.
+# A column means the same in every table unless ``TABLE_COLUMNS`` overrides it for one table. A new column
+# needs one line here: the completeness test runs over every table a build writes and names what is missing.
+#
+# Kinds: text (as written), code (a code value shown by its label, e.g. invention -> 发明专利), year, int
+# (a small count), count (a large count: zh 万/亿), pct (a fraction shown as %), pct2 (the same, two
+# decimals), pp (percentage points, signed), pp_frac (a difference of fractions shown in percentage points,
+# signed), p (p-value: <0.001), ratio (three decimals), number (one decimal), level (0.95 -> 95%), flag (yes/no),
+# measure and measure_diff (a count or a rate, by the row's ``measure``).
+
+def _col(zh: str, en: str, kind: str = "text") -> dict[str, str]:
+    return {"zh": zh, "en": en, "kind": kind}
+
+
+COLUMNS: dict[str, dict[str, str]] = {
+    # shared
+    "year": _col("年份", "Year", "year"),
+    "target_year": _col("目标年份", "Target year", "year"),
+    "baseline": _col("基期", "Baseline"),
+    "region": _col("地区", "Region"),
+    "basis": _col("口径", "Basis", "code"),
+    "method": _col("方法", "Method"),
+    "note": _col("说明", "Note"),
+    "n": _col("年数", "Years (n)", "int"),
+    "n_years": _col("年数", "Years (n)", "int"),
+    "ci_level": _col("置信水平", "Confidence level", "level"),
+    "statistic": _col("检验统计量", "Test statistic", "number"),
+    "df": _col("自由度", "Degrees of freedom", "number"),
+    "p_val": _col("p值", "p-value", "p"),
+    # sampling
+    "category": _col("食品类别", "Food category"),
+    "batches": _col("抽检批次", "Batches sampled", "int"),
+    "unqualified": _col("不合格批次", "Unqualified batches", "int"),
+    "qualified": _col("合格批次", "Qualified batches", "int"),
+    "pass_rate": _col("合格率（%）", "Pass rate (%)", "pct2"),
+    "wilson_low": _col("Wilson区间下限（%）", "Wilson interval, lower (%)", "pct2"),
+    "wilson_high": _col("Wilson区间上限（%）", "Wilson interval, upper (%)", "pct2"),
+    "cp_low": _col("Clopper-Pearson区间下限（%）", "Clopper-Pearson interval, lower (%)", "pct2"),
+    "cp_high": _col("Clopper-Pearson区间上限（%）", "Clopper-Pearson interval, upper (%)", "pct2"),
+    "comparison": _col("比较", "Comparison"),
+    "target_pass_rate": _col("目标年合格率（%）", "Target-year pass rate (%)", "pct2"),
+    "baseline_pass_rate": _col("基期合格率（%）", "Baseline pass rate (%)", "pct2"),
+    "diff_pp": _col("差值（百分点）", "Difference (pp)", "pp"),
+    "ci_low": _col("95%区间下限（百分点）", "95% interval, lower (pp)", "pp"),
+    "ci_high": _col("95%区间上限（百分点）", "95% interval, upper (pp)", "pp"),
+    "z": _col("z统计量", "z statistic", "number"),
+    "p_holm": _col("Holm校正p值", "Holm-adjusted p", "p"),
+    "fisher_applied": _col("是否用Fisher检验", "Fisher's test used", "flag"),
+    "fisher_p_val": _col("Fisher检验p值", "Fisher p-value", "p"),
+    "odds_ratio": _col("比值比", "Odds ratio", "ratio"),
+    "years": _col("年份", "Years"),
+    "slope_pp_per_year": _col("每年变化（百分点）", "Change a year (pp)", "pp"),
+    # patents
+    "patent_type": _col("专利类型", "Patent type", "code"),
+    "granted": _col("授权量（件）", "Granted", "int"),
+    "prev_year": _col("上一有数年份", "Previous year with data", "year"),
+    "previous": _col("上一有数年份授权量（件）", "Granted, previous year with data", "int"),
+    "years_since_prev": _col("间隔年数", "Years since previous", "int"),
+    "yoy_growth": _col("比上年增长（%）", "Growth on previous year (%)", "pct"),
+    "annualised_growth": _col("年均增长（%）", "Annualised growth (%)", "pct"),
+    "granted_qualifier": _col("数值性质", "Figure is", "code"),
+    "previous_qualifier": _col("上年数值性质", "Previous figure is", "code"),
+    "start_year": _col("起始年", "Start year", "year"),
+    "end_year": _col("终止年", "End year", "year"),
+    "start_value": _col("起始年授权量（件）", "Granted in start year", "int"),
+    "end_value": _col("终止年授权量（件）", "Granted in end year", "int"),
+    "cagr": _col("年均复合增长率（%）", "Compound annual growth (%)", "pct"),
+    "target_growth": _col("目标年增长（%）", "Target-year growth (%)", "pct"),
+    "baseline_mean": _col("基期平均", "Baseline mean", "pct"),
+    "baseline_sd": _col("基期标准差（百分点）", "Baseline SD (pp)", "pp_frac"),
+    "previous_year": _col("上年", "Previous year", "year"),
+    "count": _col("目标年授权量（件）", "Granted, target year", "int"),
+    "count_previous": _col("上年授权量（件）", "Granted, previous year", "int"),
+    "estimate": _col("率比", "Rate ratio", "ratio"),
+    "slope": _col("对数斜率（每年）", "Log slope a year", "ratio"),
+    "slope_se": _col("斜率标准误", "Slope standard error", "ratio"),
+    "annual_growth_trend": _col("趋势年增长（%）", "Trend growth a year (%)", "pct"),
+    "dispersion": _col("离散系数φ", "Dispersion φ", "number"),
+    "theta": _col("负二项θ", "Negative binomial θ", "number"),
+    "expected": _col("趋势预期值", "Expected by the trend", "count"),
+    "log_expected_se": _col("预期值对数标准误", "SE of log expected", "ratio"),
+    "pi_low": _col("95%预测区间下限", "95% prediction interval, lower", "count"),
+    "pi_high": _col("95%预测区间上限", "95% prediction interval, upper", "count"),
+    "observed": _col("实际值", "Observed", "count"),
+    "obs_over_expected": _col("实际/预期", "Observed / expected", "ratio"),
+    "above_trend": _col("相对预测区间", "Against the prediction interval", "code"),
+    "coverage_change": _col("统计口径调整", "Coverage change", "flag"),
+    # market entities
+    "entity_type": _col("市场主体类型", "Entity type", "code"),
+    "measure": _col("指标", "Measure", "code"),
+    "target_span": _col("目标期", "Target span"),
+    "target": _col("目标年", "Target year value", "measure"),
+    "baseline_spans": _col("基期区间", "Baseline spans"),
+    "target_low": _col("目标值下限", "Target, lower bound", "measure"),
+    "target_high": _col("目标值上限", "Target, upper bound", "measure"),
+    "baseline_low": _col("基期平均下限", "Baseline mean, lower bound", "measure"),
+    "baseline_high": _col("基期平均上限", "Baseline mean, upper bound", "measure"),
+    "diff": _col("差值（户或百分点）", "Difference (entities or pp)", "measure_diff"),
+    "diff_low": _col("差值下限", "Difference, lower bound", "measure_diff"),
+    "diff_high": _col("差值上限", "Difference, upper bound", "measure_diff"),
+    "opening_stock": _col("年初存量（户）", "Opening stock", "count"),
+    "closing_stock": _col("年末存量（户）", "Closing stock", "count"),
+    "new": _col("新设（户）", "New registrations", "count"),
+    "exits": _col("退出（户）", "Exits", "count"),
+    "net_growth": _col("净增（户）", "Net growth", "count"),
+    "flow_balance": _col("新设−退出（户）", "New − exits", "count"),
+    "discrepancy": _col("差额（户）", "Discrepancy", "count"),
+    "rounding_tolerance": _col("取整容差（户）", "Rounding tolerance", "count"),
+    "relative_tolerance": _col("相对容差（户）", "Relative tolerance", "count"),
+    "tolerance": _col("容差（户）", "Tolerance", "count"),
+    "consistent": _col("是否一致", "Consistent", "flag"),
+    "stock": _col("年末存量（户）", "Year-end stock", "count"),
+    "stock_qualifier": _col("存量数值性质", "Stock figure is", "code"),
+    "stock_low": _col("存量下限（户）", "Stock, lower bound", "count"),
+    "stock_high": _col("存量上限（户）", "Stock, upper bound", "count"),
+    "prev_stock": _col("上一有数年末存量（户）", "Previous published stock", "count"),
+    "prev_low": _col("上一存量下限（户）", "Previous stock, lower bound", "count"),
+    "prev_high": _col("上一存量上限（户）", "Previous stock, upper bound", "count"),
+    "mean_annual_change": _col("年均净增（户）", "Mean annual change", "count"),
+    "change_low": _col("净增下限（户）", "Change, lower bound", "count"),
+    "change_high": _col("净增上限（户）", "Change, upper bound", "count"),
+    "new_qualifier": _col("新设数值性质", "New figure is", "code"),
+    "new_low": _col("新设下限（户）", "New, lower bound", "count"),
+    "new_high": _col("新设上限（户）", "New, upper bound", "count"),
+    "exits_source": _col("退出来源", "Exits are", "code"),
+    "exits_low": _col("退出下限（户）", "Exits, lower bound", "count"),
+    "exits_high": _col("退出上限（户）", "Exits, upper bound", "count"),
+    "entry_rate": _col("进入率（%）", "Entry rate (%)", "pct"),
+    "exit_rate": _col("退出率（%）", "Exit rate (%)", "pct"),
+    "span": _col("目标期", "Target span"),
+    "observed_growth_rate": _col("实际年均增长（%）", "Observed growth a year (%)", "pct"),
+    "trend_growth_rate": _col("趋势年均增长（%）", "Trend growth a year (%)", "pct"),
+    "observed_change_per_year": _col("实际年均净增（户）", "Observed change a year", "count"),
+    "trend_change_per_year": _col("趋势年均净增（户）", "Trend change a year", "count"),
+    # work summary
+    "domain": _col("领域", "Domain", "code"),
+    "object": _col("对象", "Object"),
+    "written": _col("原文写法", "As written"),
+    "value": _col("数值", "Value", "number"),
+    "lower": _col("下限", "Lower bound", "number"),
+    "upper": _col("上限", "Upper bound", "number"),
+    "unit": _col("单位", "Unit"),
+    "qualifier": _col("数值性质", "Figure is", "code"),
+    "is_growth_rate": _col("是否增长率", "Growth rate", "flag"),
+    "indicator": _col("指标", "Indicator", "code"),
+    "stated_value": _col("总结数值", "Stated value", "number"),
+    "stated_lower": _col("总结下限", "Stated, lower bound", "number"),
+    "stated_upper": _col("总结上限", "Stated, upper bound", "number"),
+    "structured_value": _col("结构化数据数值", "Structured value", "number"),
+    "structured_lower": _col("结构化数据下限", "Structured, lower bound", "number"),
+    "structured_upper": _col("结构化数据上限", "Structured, upper bound", "number"),
+    "structured_source": _col("结构化数据来源", "Structured source"),
+    "source_url": _col("来源网址", "Source URL"),
+    "verdict": _col("结论", "Verdict", "code"),
+    "reason": _col("原因", "Reason"),
+}
+
+#: Columns whose meaning (and unit) differs in one table: {table stem: {column: label}}.
+TABLE_COLUMNS: dict[str, dict[str, dict[str, str]]] = {
+    "patents_rate_ratios": {
+        "year": _col("目标年", "Target year", "year"),
+        "ci_low": _col("95%区间下限（率比）", "95% interval, lower (rate ratio)", "ratio"),
+        "ci_high": _col("95%区间上限（率比）", "95% interval, upper (rate ratio)", "ratio"),
+    },
+    "patents_growth_vs_baseline": {
+        "baseline_mean": _col("基期平均增长（%）", "Baseline mean growth (%)", "pct"),
+        "n": _col("增长率个数", "Growth rates (n)", "int"),
+    },
+    "patents_trend": {"observed": _col("实际授权量（件）", "Granted", "int"),
+                      "expected": _col("趋势预期（件）", "Expected by the trend", "count"),
+                      "n_years": _col("基期年数", "Baseline years", "int")},
+    "market_entities_comparison": {"n": _col("基期数值个数", "Baseline values (n)", "int"),
+                                   "baseline_mean": _col("基期平均", "Baseline mean", "measure")},
+    "market_entities_trend": {"observed": _col("年末存量（户）", "Year-end stock", "count"),
+                              "expected": _col("趋势预期（户）", "Expected by the trend", "count"),
+                              "pi_low": _col("95%预测区间下限（户）", "95% prediction interval, lower", "count"),
+                              "pi_high": _col("95%预测区间上限（户）", "95% prediction interval, upper", "count"),
+                              "n_years": _col("基期年数", "Baseline years", "int")},
+    "sampling_trend": {"n_years": _col("年数", "Years (n)", "int"),
+                       "statistic": _col("χ²统计量", "Chi-squared", "number")},
+}
+TABLE_COLUMNS["patents_trend_since_coverage_change"] = TABLE_COLUMNS["patents_trend"]
+
+#: Each table of a build: its caption (the report) and its sheet name (tables.xlsx, at most 31 characters).
+TABLES: dict[str, dict[str, str]] = {
+    "sampling_pass_rates": {"zh": "各年抽检批次与合格率", "en": "Batches and pass rate by year",
+                            "sheet_zh": "抽检合格率", "sheet_en": "Pass rates"},
+    "sampling_comparisons": {"zh": "目标年与基期合格率之差", "en": "Target year against the baseline",
+                             "sheet_zh": "合格率比较", "sheet_en": "Pass-rate comparisons"},
+    "sampling_trend": {"zh": "合格率趋势检验（Cochran-Armitage）", "en": "Trend test (Cochran-Armitage)",
+                       "sheet_zh": "合格率趋势", "sheet_en": "Pass-rate trend"},
+    "patents_growth": {"zh": "各年专利授权量及增长", "en": "Patents granted and growth by year",
+                       "sheet_zh": "专利授权增长", "sheet_en": "Patent growth"},
+    "patents_cagr": {"zh": "基期年均复合增长率", "en": "Compound annual growth over the baseline",
+                     "sheet_zh": "年均复合增长", "sheet_en": "CAGR"},
+    "patents_growth_vs_baseline": {"zh": "目标年增长与基期平均增长", "en": "Target-year growth against the baseline mean",
+                                   "sheet_zh": "增长与基期对比", "sheet_en": "Growth vs baseline"},
+    "patents_rate_ratios": {"zh": "目标年与上年之比（精确Poisson率比）", "en": "Target year over the year before (exact Poisson rate ratio)",
+                            "sheet_zh": "率比", "sheet_en": "Rate ratios"},
+    "patents_trend": {"zh": "基期趋势与目标年", "en": "Baseline trend and the target year",
+                      "sheet_zh": "基期趋势", "sheet_en": "Baseline trend"},
+    "patents_trend_since_coverage_change": {"zh": "口径调整后基期的趋势", "en": "Trend of the baseline after the coverage change",
+                                            "sheet_zh": "口径调整后趋势", "sheet_en": "Trend after coverage change"},
+    "patents_notes": {"zh": "来源注释", "en": "Source notes", "sheet_zh": "专利来源注释", "sheet_en": "Patent notes"},
+    "market_entities_flows": {"zh": "各年存量、净增与进入退出", "en": "Stocks, net growth, entries and exits by year",
+                              "sheet_zh": "市场主体增减", "sheet_en": "Entity flows"},
+    "market_entities_comparison": {"zh": "目标年与基期平均", "en": "Target year against the baseline mean",
+                                   "sheet_zh": "市场主体与基期对比", "sheet_en": "Entities vs baseline"},
+    "market_entities_trend": {"zh": "年末存量与基期趋势", "en": "Year-end stock and the baseline trend",
+                              "sheet_zh": "市场主体趋势", "sheet_en": "Entity trend"},
+    "market_entities_consistency": {"zh": "存量之差与新设减退出是否相符", "en": "Change in stock against new minus exits",
+                                    "sheet_zh": "存量流量核对", "sheet_en": "Stock-flow check"},
+    "summary_indicators": {"zh": "工作总结中的统计数字（按领域）", "en": "Figures stated in the work summary, by domain",
+                           "sheet_zh": "总结数字", "sheet_en": "Summary figures"},
+    "summary_redactions": {"zh": "隐去的数字及其上下限", "en": "Redacted figures and their bounds",
+                           "sheet_zh": "隐去的数字", "sheet_en": "Redacted figures"},
+    "summary_comparison": {"zh": "总结数字与结构化数据对照", "en": "Stated figures against the structured data",
+                           "sheet_zh": "总结与数据对照", "sheet_en": "Summary vs data"},
+}
+
+#: Code values shown in tables by their label (a value not listed is shown as written).
+VALUES: dict[str, dict[str, str]] = {
+    "exact": {"zh": "精确数", "en": "exact"}, "rounded": {"zh": "约数", "en": "rounded"},
+    "approximate": {"zh": "约数", "en": "approximate"}, "lower_bound": {"zh": "下限", "en": "lower bound"},
+    "upper_bound": {"zh": "上限", "en": "upper bound"}, "redacted": {"zh": "隐去", "en": "redacted"},
+    "range": {"zh": "范围", "en": "range"},
+    "above": {"zh": "高于", "en": "above"}, "within": {"zh": "之内", "en": "within"}, "below": {"zh": "低于", "en": "below"},
+    "published": {"zh": "公布", "en": "published"}, "implied": {"zh": "隐含（新设−净增）", "en": "implied (new − net growth)"},
+    "net_growth_per_year": {"zh": "年均净增（户）", "en": "net growth a year"},
+    "growth_rate": {"zh": "年均增长率（%）", "en": "growth rate (%)"},
+    "entry_rate": {"zh": "进入率（%）", "en": "entry rate (%)"}, "exit_rate": {"zh": "退出率（%）", "en": "exit rate (%)"},
+    "consistent": {"zh": "一致", "en": "consistent"}, "contradiction": {"zh": "矛盾", "en": "contradiction"},
+    "not comparable": {"zh": "无法比较", "en": "not comparable"},
+    "all": {"zh": "国内外合计", "en": "domestic and foreign"}, "domestic": {"zh": "国内", "en": "domestic"},
+    "SAMR": {"zh": "市场监管总局", "en": "SAMR"},
+}
+
+
+def column_label(column: str, lang: str, table: str = "") -> str:
+    """The label (with unit) of ``column`` of ``table`` in ``lang``; a KeyError names an unlabelled column."""
+    return column_spec(column, table)[lang]
+
+
+def column_spec(column: str, table: str = "") -> dict[str, str]:
+    """Label and kind of a column, the table's own meaning first."""
+    spec = TABLE_COLUMNS.get(table, {}).get(column) or COLUMNS.get(column)
+    if spec is None:
+        raise KeyError(f"column {column!r} of table {table!r} has no label: add it to "
+                       "analysis.present.labels.COLUMNS")
+    return spec
+
+
+def unlabelled_columns(columns, table: str = "") -> list[str]:
+    """The columns among ``columns`` without a label in both languages (empty when all are labelled)."""
+    return [c for c in columns
+            if not all((TABLE_COLUMNS.get(table, {}).get(c) or COLUMNS.get(c) or {}).get(lang) for lang in ("zh", "en"))]
+
+
+def table_caption(table: str, lang: str) -> str:
+    """The caption of a table in the report; a KeyError names an unregistered table."""
+    if table not in TABLES:
+        raise KeyError(f"table {table!r} has no caption: add it to analysis.present.labels.TABLES")
+    return TABLES[table][lang]
+
+
+def sheet_name(table: str, lang: str) -> str:
+    """The sheet name of a table in tables.xlsx (at most 31 characters, no []:*?/\\)."""
+    if table not in TABLES:
+        raise KeyError(f"table {table!r} has no sheet name: add it to analysis.present.labels.TABLES")
+    return TABLES[table][f"sheet_{lang}"]
+
+
+def value_label(value: str, lang: str) -> str:
+    """A code value in words: a patent or entity type, a qualifier, a verdict ...; other values as they are."""
+    if value in VALUES:
+        return VALUES[value][lang]
+    if value in LABELS:
+        return LABELS[value][lang]
+    if f"domain_{value}" in LABELS:
+        return LABELS[f"domain_{value}"][lang]
+    if f"indicator_{value}" in LABELS:
+        return LABELS[f"indicator_{value}"][lang]
+    return value
+
+
+#: What each figure shows, for its one-line caption under it in the report (the source follows).
+FIGURES: dict[str, dict[str, str]] = {
+    "sampling_pass_rates": {"zh": "各年抽检合格率及95% Wilson区间；左侧小图为0–100%全刻度，右侧为放大后的纵轴",
+                            "en": "Pass rate by year with 95% Wilson intervals; left, the full 0–100% scale; right, "
+                                  "the magnified axis"},
+    "patents_counts": {"zh": "各类专利授权量、基期对数线性趋势及95%预测区间，目标年为红点",
+                       "en": "Patents granted by type, the baseline log-linear trend and its 95% prediction "
+                             "interval; the target year in red"},
+    "patents_growth": {"zh": "各类专利授权量比上年增长（%），目标年加底色",
+                       "en": "Growth of patents granted on the year before (%), by type; the target year shaded"},
+    "market_entities_waterfall": {"zh": "目标年市场主体增减：年初存量＋新设−退出＝年末存量，误差线为约数的取整区间",
+                                  "en": "Market entities in the target year: opening stock + new − exits = closing "
+                                        "stock; whiskers are the rounding bounds"},
+    "market_entities_rates": {"zh": "各年进入率、退出率和净增长率（占年初存量%）",
+                              "en": "Entry, exit and net growth rates by year (% of the opening stock)"},
+}
+
+
+def figure_caption(figure: str, lang: str) -> str:
+    """What a figure shows, in one line; a KeyError names a figure without a caption."""
+    if figure not in FIGURES:
+        raise KeyError(f"figure {figure!r} has no caption: add it to analysis.present.labels.FIGURES")
+    return FIGURES[figure][lang]

@@ -16,7 +16,7 @@ def pass_rate_figure(rates: pd.DataFrame, published: pd.DataFrame, target_year: 
     ``published``: years with only a published, rounded rate (``year``, ``published_pass_rate_pct``),
     drawn hollow and without an interval, so they are never mistaken for exact counts.
     """
-    fig, ax = plt.subplots()
+    fig, (full, ax) = plt.subplots(1, 2, gridspec_kw={"width_ratios": [1, 6]})
     for _, row in rates.iterrows():
         colour = TARGET_COLOUR if row["year"] == target_year else BASE_COLOUR
         centre = 100 * row["pass_rate"]
@@ -32,7 +32,29 @@ def pass_rate_figure(rates: pd.DataFrame, published: pd.DataFrame, target_year: 
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("pass_rate_pct", lang))
-    ax.set_title(title)
+    fig.suptitle(title, fontsize=11, wrap=True)
     ax.margins(x=0.15, y=0.25)
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0), min(high, 100))  # a pass rate lies in 0-100%
+    _full_scale(full, ax, rates, published, target_year, lang)
     fig.tight_layout()
     return fig
+
+
+def _full_scale(full, ax, rates: pd.DataFrame, published: pd.DataFrame, target_year: int, lang: str) -> None:
+    """The same pass rates on the full 0–100% scale beside the magnified axis, whose range is shaded, so a
+    difference of a fraction of a point is not read as a collapse."""
+    low, high = ax.get_ylim()
+    full.axhspan(low, high, color=BASE_COLOUR, alpha=0.25, lw=0)
+    colours = [TARGET_COLOUR if y == target_year else BASE_COLOUR for y in rates["year"]]
+    full.scatter([0] * len(rates), 100 * rates["pass_rate"], c=colours, s=12, zorder=3)
+    if len(published):
+        full.scatter([0] * len(published), published["published_pass_rate_pct"], facecolors="none",
+                     edgecolors=BASE_COLOUR, s=12)
+    full.set_ylim(0, 100)
+    full.set_xlim(-1, 1)
+    full.set_xticks([])
+    full.set_yticks([0, 25, 50, 75, 100])
+    full.set_title("0–100%", fontsize=9)
+    ax.set_ylabel(label("pass_rate_pct", lang) + ("（纵轴放大，见左侧全刻度中的灰带）" if lang == "zh"
+                                                  else " (magnified: the grey band on the left)"), fontsize=9)

@@ -12,13 +12,26 @@ from analysis.present.labels import period_label, region_label
 from analysis.stats.proportions import ALPHA
 
 CAVEAT = {
-    "zh": "抽检批次是当期全部完成的监督抽检，不是随机样本；区间和检验把合格率看作抽检过程的结果，"
-          "批次数以百万计时极小的差异也会“显著”，应先看差异大小；抽检计划和重点品种的调整也会改变合格率。",
+    "zh": "抽检批次是当期全部完成的监督抽检，不是随机样本；区间和检验把合格率看作抽检过程的结果。"
+          "抽检计划和重点品种的调整也会改变合格率。",
     "en": "Batches are every supervision inspection done in the period, not a random sample; intervals and "
-          "tests treat the pass rate as the outcome of the inspection process. With millions of batches tiny "
-          "differences are 'significant': read the size first. Changes in sampling plans and targeted "
-          "categories also move the pass rate.",
+          "tests treat the pass rate as the outcome of the inspection process. Changes in sampling plans and "
+          "targeted categories also move the pass rate.",
 }
+#: From this many batches in a year, tiny differences are 'significant': the caveat says so.
+LARGE_BATCHES = 100_000
+LARGE_CAVEAT = {
+    "zh": "批次数很大（本表每年最多{batches:,}批次），极小的差异也会“显著”，应先看差异大小。",
+    "en": "With this many batches (up to {batches:,} a year here) tiny differences are 'significant': read the "
+          "size first.",
+}
+
+
+def caveat(rates: pd.DataFrame, lang: str) -> str:
+    """The methods note: what the batches are; the warning about 'significant' only where counts are large."""
+    most = int(rates["batches"].max())
+    text = CAVEAT[lang]
+    return text + (" " if lang == "en" else "") + LARGE_CAVEAT[lang].format(batches=most) if most >= LARGE_BATCHES else text
 
 
 def _baseline_label(comparison: str, lang: str) -> str:
