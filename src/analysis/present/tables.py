@@ -50,7 +50,9 @@ BODY: dict[str, dict] = {
     "sampling_pass_rates": {"columns": ["year", "batches", "unqualified", "pass_rate",
                                         ("wilson_interval", "wilson_low", "wilson_high")]},
     "sampling_comparisons": {"columns": ["comparison", "diff_pp", ("newcombe_interval", "ci_low", "ci_high"),
-                                         "p_holm"]},
+                                         "test", "p_adj"]},
+    "sampling_stratified": {"columns": ["comparison", "n_strata", "crude_odds_ratio", "common_odds_ratio",
+                                        ("mh_interval", "ci_low", "ci_high"), "p_adj"]},
     "patents_trend": {"columns": ["patent_type", "observed", "expected", ("prediction_interval", "pi_low", "pi_high"),
                                   "obs_over_expected", "dispersion", "above_trend"]},
     "patents_growth_vs_baseline": {"columns": ["patent_type", "target_growth", "baseline_mean", "diff_pp"]},
@@ -66,6 +68,7 @@ BODY: dict[str, dict] = {
 INTERVALS = {
     "wilson_interval": {"zh": "95% Wilson区间（%）", "en": "95% Wilson interval (%)"},
     "newcombe_interval": {"zh": "95% Newcombe区间（百分点）", "en": "95% Newcombe interval (pp)"},
+    "mh_interval": {"zh": "合并比值比95%区间", "en": "Common odds ratio, 95% interval"},
     "prediction_interval": {"zh": "95%预测区间", "en": "95% prediction interval"},
     "prediction_interval_entities": {"zh": "95%预测区间（户）", "en": "95% prediction interval"},
     "stated_bounds": {"zh": "总结范围", "en": "Stated range"},
