@@ -43,7 +43,7 @@ def test_a_column_of_counts_and_rates_is_formatted_by_the_row_measure():
 def test_readable_tables_are_headed_by_labels_and_an_unlabelled_column_is_named():
     frame = pd.DataFrame({"year": [2021], "pass_rate": [0.9741], "p_adj": [1e-20]})
     shown = tables.readable(frame, "sampling_comparisons", "zh")
-    assert list(shown.columns) == ["年份", "合格率（%）", "Holm校正p值"]
+    assert list(shown.columns) == ["年份", "合格率（%）", "Holm校正p值（所用检验）"]
     assert shown.iloc[0].tolist() == ["2021", "97.41", "<0.001"]
     with pytest.raises(KeyError, match="column 'mantel_haenszel' of table 'sampling_comparisons' has no label"):
         tables.readable(frame.assign(mantel_haenszel=1.0), "sampling_comparisons", "en")
