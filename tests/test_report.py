@@ -59,7 +59,14 @@ def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
     from analysis.build import runner
     from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
 
+    from analysis.build import plan
+
     params = runner.load_params(DEFAULT_PARAMS)
+    params["notebooks"] = {"sampling": params["notebooks"]["sampling"]}
+    with pytest.raises(runner.RunError, match="section sampling: no record of the build that wrote it"):
+        report.build(build, DEFAULT_PARAMS, params)
+    runner.record_section(build, "sampling", runner.notebook_parameters("sampling", params, str(build)),
+                          plan.input_hashes("sampling", params))
     report.build(build, DEFAULT_PARAMS, params)
     html = (build / "report.html").read_text(encoding="utf-8")
     raw = PROJ_ROOT / "data" / "raw" / "sampling.csv"

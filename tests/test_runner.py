@@ -24,11 +24,36 @@ def test_notebook_parameters_merge_common_keys_and_section():
     assert values["region"] == "全国" and values["output_dir"] == "reports/other"
 
 
-def test_parameters_file_needs_a_notebooks_section(tmp_path):
+def test_section_of_a_hand_run_or_other_parameters_is_stale(tmp_path):
+    from analysis.present import section
+
+    params = runner.load_params()
+    section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["s"])
+    assert "no record of the build" in runner.stale_reason(tmp_path, "sampling", params)
+    values = runner.notebook_parameters("sampling", params, str(tmp_path))
+    from analysis.build import plan
+
+    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params))
+    assert runner.stale_reason(tmp_path, "sampling", params) is None
+    params["notebooks"]["sampling"]["region"] = "福建省"
+    assert runner.stale_reason(tmp_path, "sampling", params) == "written with other parameters (region)"
+    params["notebooks"]["sampling"]["region"] = "全国"
+    section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["other"])
+    assert runner.stale_reason(tmp_path, "sampling", params).startswith("its files changed")
+
+
+def test_notebooks_section_must_map_names_to_parameters(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump({"lang": "zh"}))
-    with pytest.raises(runner.RunError, match="expected a mapping with a 'notebooks:' section"):
+    path.write_text(yaml.safe_dump({"lang": "zh", "notebooks": ["sampling"]}))
+    with pytest.raises(runner.RunError, match="'notebooks:' must map notebook names to their parameters"):
         runner.load_params(path)
+
+
+def test_a_build_always_names_its_folder_so_a_run_without_one_goes_to_scratch():
+    from analysis import config
+
+    assert runner.notebook_parameters("sampling", runner.load_params(), "reports")["output_dir"] == "reports"
+    assert config.output_dir("") != config.REPORTS_DIR
 
 
 def test_strip_volatile_removes_timings():

@@ -24,10 +24,15 @@ def _git(*args: str) -> str | None:
     return result.stdout.strip()
 
 
+#: The tracked code whose changes make a build differ from its commit; data and parameters are
+#: identified by their SHA-256 instead (a district's are untracked by design).
+CODE_PATHS = ("src", "notebooks", "tools", "Makefile", "pyproject.toml", "requirements.lock")
+
+
 def git_state() -> dict:
-    """The commit checked out and whether tracked or untracked files differ from it."""
+    """The commit checked out and whether tracked code (:data:`CODE_PATHS`) differs from it."""
     commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain")
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     return {"commit": commit or "unknown (not a git checkout)",
             "dirty": None if status is None else bool(status)}
 

@@ -33,9 +33,11 @@ SECTION_ORDER = ("sampling", "patents", "market_entities", "summary")
 TITLES = {"zh": "市场监管年度工作分析报告", "en": "Market regulation annual review"}
 
 
-def read_sections(out_dir: Path | str) -> list[dict]:
-    """Every section of a build, in report order."""
+def read_sections(out_dir: Path | str, names=None) -> list[dict]:
+    """The sections of a build (those of ``names`` if given, else every one), in report order."""
     paths = sorted(Path(out_dir, "sections").glob("*.json"))
+    if names is not None:
+        paths = [p for p in paths if p.stem in set(names)]
     sections = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     rank = {name: i for i, name in enumerate(SECTION_ORDER)}
     return sorted(sections, key=lambda s: (rank.get(s["name"], len(rank)), s["name"]))
@@ -94,10 +96,10 @@ def font_face(text: str) -> str:
             f'src: url("data:font/otf;base64,{data}") format("opentype"); }}')
 
 
-def render(out_dir: Path | str, origin: dict | None = None) -> str:
-    """The report's HTML for a build folder; ``origin`` is the build's provenance (optional)."""
+def render(out_dir: Path | str, origin: dict | None = None, names=None) -> str:
+    """The report's HTML for a build folder (sections of ``names``, else all); ``origin``: its provenance."""
     out_dir = Path(out_dir)
-    sections = read_sections(out_dir)
+    sections = read_sections(out_dir, names)
     lang = sections[0]["lang"] if sections else "zh"
     for section in sections:
         for figure in section["figures"]:
@@ -135,13 +137,14 @@ def _sheet_name(stem: str, used: set[str]) -> str:
 XLSX_EPOCH = datetime.datetime(2021, 1, 1)
 
 
-def tables_xlsx(out_dir: Path | str) -> bytes:
-    """Every table of a build as one workbook, one sheet per table, byte-identical for identical tables."""
+def tables_xlsx(out_dir: Path | str, names=None) -> bytes:
+    """Every table of a build's sections (see :func:`read_sections`) as one workbook, one sheet per table,
+    byte-identical for identical tables."""
     out_dir = Path(out_dir)
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
-    for section in read_sections(out_dir):
+    for section in read_sections(out_dir, names):
         for table in section["tables"]:
             frame = pd.read_csv(out_dir / table["file"], keep_default_na=False, na_values=[""])
             sheet = workbook.create_sheet(_sheet_name(Path(table["file"]).stem, used))
@@ -172,13 +175,42 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def build(out_dir: Path | str, params_path: Path | str | None = None, params: dict | None = None) -> Path:
-    """Write ``report.html``, ``report.meta.json`` and ``tables.xlsx`` into ``out_dir`` atomically."""
+def check_sections(out_dir: Path, params_path: Path | str, params: dict, rebuild=None) -> None:
+    """Make sure every section of the build was produced by this build (parameters, input hashes, files).
+
+    A section that was not is rebuilt by ``rebuild(name)`` (one line says which and why); without
+    ``rebuild`` the build stops with that line.
+    """
+    from analysis.build.runner import RunError, stale_reason
+
+    for name in params["notebooks"]:
+        reason = stale_reason(out_dir, name, params)
+        if reason is None:
+            continue
+        if rebuild is None:
+            raise RunError(f"section {name}: {reason}; run `make report PARAMS={params_path}` again")
+        print(f"section {name}: {reason}; rebuilding it")
+        rebuild(name)
+        reason = stale_reason(out_dir, name, params)
+        if reason is not None:
+            raise RunError(f"section {name}: {reason} (after a rebuild)")
+
+
+def build(out_dir: Path | str, params_path: Path | str | None = None, params: dict | None = None,
+          rebuild=None) -> Path:
+    """Write ``report.html``, ``report.meta.json`` and ``tables.xlsx`` into ``out_dir`` atomically.
+
+    With a parameters file, only its notebooks' sections enter, each checked by :func:`check_sections`.
+    """
     out_dir = Path(out_dir)
+    names = None
+    if params_path is not None:
+        check_sections(out_dir, params_path, params, rebuild)
+        names = list(params["notebooks"])
     origin = provenance(params_path, params) if params_path is not None else None
-    xlsx = tables_xlsx(out_dir)
+    xlsx = tables_xlsx(out_dir, names)
     write_atomic(out_dir / "tables.xlsx", lambda tmp: tmp.write_bytes(xlsx))
     if origin is not None:
         meta = {**origin, "built_at_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", out_dir / "report.meta.json")
-    return write_text(render(out_dir, origin), out_dir / "report.html")
+    return write_text(render(out_dir, origin, names), out_dir / "report.html")
