@@ -1,4 +1,6 @@
 """The notebook runner refuses parameters a notebook does not declare, and names builds consistently."""
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -98,3 +100,24 @@ def test_executed_notebook_has_no_run_timings(tmp_path):
     assert "papermill" not in nb["metadata"]
     assert all("execution" not in c["metadata"] and "papermill" not in c["metadata"] for c in nb["cells"])
     assert "".join(nb["cells"][0]["outputs"][0]["data"]["text/plain"]) == "2"
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(28, "No space left on device")],
+                         ids=["ctrl-c", "full-disk"])
+def test_interrupted_or_full_disk_run_leaves_no_partial_notebook(tmp_path, monkeypatch, error):
+    import errno
+
+    import papermill
+
+    def fails_midway(source, output, **kwargs):
+        Path(output).write_text("{partial", encoding="utf-8")
+        raise error
+
+    monkeypatch.setattr(papermill, "execute_notebook", fails_midway)
+    target, failed = tmp_path / "out" / "nb.ipynb", tmp_path / "out" / "nb.failed.ipynb"
+    expected = KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else runner.RunError
+    with pytest.raises(expected) as err:
+        runner.execute(_notebook(tmp_path / "nb.ipynb", ["1"]), target, None, failed, "nb")
+    if isinstance(error, OSError):
+        assert error.errno == errno.ENOSPC and str(err.value) == "nb: OSError: [Errno 28] No space left on device"
+    assert sorted(p.name for p in target.parent.iterdir()) == []

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -38,6 +39,12 @@ class IPCKernelManager(AsyncKernelManager):
     @default("ip")
     def _default_ip(self):
         return str(Path(tempfile.mkdtemp(prefix="amr-kernel-")) / "kernel")
+
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts a kernel before every shutdown, which makes a kernel that finished
+        # cleanly log "KeyboardInterrupt caught in kernel"; the shutdown request alone stops an idle one.
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -99,13 +106,17 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
             progress_bar=True, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
             kernel_manager_class=IPCKernelManager,
         )
+        nb = strip_volatile(nbformat.read(running, as_version=4))
+        write_text(nbformat.writes(nb) + "\n", target)
     except Exception as err:
-        if running.exists():
+        if running.exists() and not (isinstance(err, OSError) and err.errno == errno.ENOSPC):
             os.replace(running, failed)
-        raise RunError(f"{_failure_line(name, err)} (partial run kept in {display_path(failed)})") from err
-    nb = strip_volatile(nbformat.read(running, as_version=4))
-    write_text(nbformat.writes(nb) + "\n", target)
-    running.unlink()
+            kept = f" (partial run kept in {display_path(failed)})"
+        else:
+            kept = ""
+        raise RunError(f"{_failure_line(name, err)}{kept}") from err
+    finally:  # also on Ctrl-C and a full disk: no half-written notebook is left behind
+        running.unlink(missing_ok=True)
     failed.unlink(missing_ok=True)
     return target
 
