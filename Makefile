@@ -16,6 +16,7 @@ BUILD := $(OUT)/.build
 PKG := $(shell find src/analysis -name '*.py' -o -path '*/templates/*' -type f)
 STEP_CODE := $(wildcard src/analysis/*/step.py src/analysis/readers/*.py)
 STAMP := $(VENV)/.installed
+PACKAGES := $(VENV)/.packages
 
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 1640995200
@@ -28,7 +29,11 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv with the pinned packages, the package (editable) and the Jupyter kernel
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(PACKAGES)
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null
+	@touch $@
+
+$(PACKAGES): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@# uv installs the lock in seconds, from the index pip is configured with (pip.conf, PIP_INDEX_URL:
 	@# tools/uv_index.py passes a mirror on); plain pip (about a minute) whenever uv cannot be had or fails.
@@ -39,7 +44,6 @@ $(STAMP): requirements.lock pyproject.toml
 	  $(PY) -m pip install -q --disable-pip-version-check -r requirements.lock && \
 	  $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .; \
 	fi
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null
 	@touch $@
 
 # Python reads the parameters file (any dataset folder name, quoted YAML, typos reported with the valid
