@@ -121,3 +121,30 @@ def test_interrupted_or_full_disk_run_leaves_no_partial_notebook(tmp_path, monke
     if isinstance(error, OSError):
         assert error.errno == errno.ENOSPC and str(err.value) == "nb: OSError: [Errno 28] No space left on device"
     assert sorted(p.name for p in target.parent.iterdir()) == []
+
+
+def test_ctrl_c_during_a_run_shuts_the_kernel_down_and_removes_its_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    source = _notebook(tmp_path / "slow.ipynb", ["import time", "time.sleep(60)"])
+    code = ("import sys; from pathlib import Path; from analysis.build import runner; "
+            f"runner.execute(Path({str(source)!r}), Path({str(tmp_path / 'out.ipynb')!r}), None, "
+            f"Path({str(tmp_path / 'failed.ipynb')!r}), 'slow')")
+    process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(temp)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(temp.glob("amr-kernel-*/kernel-*")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert list(temp.glob("amr-kernel-*")), "the kernel did not start"
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert not list(temp.glob("amr-kernel-*")), stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb", "tmp"]
