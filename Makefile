@@ -88,7 +88,9 @@ $(BUILD)/params.stamp: $(PARAMS) $(STAMP)
 	$(PY) -m analysis slice-params --params '$(PARAMS)'
 
 $(BUILD)/%.params.json: $(BUILD)/params.stamp ;
+ifneq ($(NOTEBOOKS),)  # an empty .SECONDARY: would make every target secondary
 .SECONDARY: $(NOTEBOOKS:%=$(BUILD)/%.params.json) $(STEPS:%=$(BUILD)/inputs/%.sha256)
+endif
 
 $(BUILD)/deps.mk: $(PKG) $(wildcard notebooks/*.ipynb) $(STAMP)
 	$(PY) -m analysis deps --params '$(PARAMS)' -o $@
