@@ -168,3 +168,11 @@ def test_check_finds_the_parameter_problems_of_all_notebooks_at_once(tmp_path):
     assert "unknown region '火星'" in problems[0] and "baseline_years [1990]" in problems[1]
     assert "unknown entity_type 'banks'" in problems[2]
     assert checks.check_all(DEFAULT_PARAMS) == []
+
+
+def test_the_build_knows_every_dataset_step_and_its_raw_file():
+    from analysis.readers import datasets
+
+    assert plan.STEPS == tuple(datasets.STEPS)
+    for name in plan.STEPS:
+        assert datasets.step(name).RAW_FILE.split(".")[0] == name

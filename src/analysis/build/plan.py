@@ -25,12 +25,13 @@ from analysis.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJ_ROOT, DatasetErr
 TOP_LEVEL_KEYS = ("dataset", "lang", "target_year", "notebooks", "sheets")
 #: Top-level keys passed to every notebook that declares them.
 COMMON_KEYS = ("dataset", "lang", "target_year")
-#: Dataset steps (raw table -> processed table); each reads ``<name>.csv`` or ``<name>.xlsx``.
+#: Dataset steps (raw table -> processed table); each reads ``<name>.csv`` or ``<name>.xlsx``. The names of
+#: :data:`analysis.readers.datasets.STEPS`, repeated so that `make` need not import pandas (a test checks).
 STEPS = ("sampling", "patents", "market_entities")
 RAW_SUFFIXES = (".csv", ".xlsx")
 #: Inputs of a notebook other than its own dataset step: steps whose tables it uses where the district
 #: has them, and the parameter naming a text file it reads. A notebook named after a step needs that step.
-OPTIONAL_STEPS = {"summary": STEPS}
+OPTIONAL_STEPS = {"summary": ("sampling", "patents", "market_entities")}
 TEXT_INPUTS = {"summary": "summary_path"}
 
 
