@@ -7,7 +7,7 @@ notebook's inputs as Make rules)
 and records the SHA-256 of every raw input, rewriting a record only when the content changed. Rebuilds
 are therefore decided by content, never by modification times (a copied file may keep an older date).
 
-Only the standard library and PyYAML are imported, so the check costs a fraction of a second.
+Neither pandas nor papermill is imported, so the check costs a fraction of a second.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from analysis.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJ_ROOT, DatasetError, dataset_dirs
+from analysis.readers.io import display_path, write_atomic
 
 #: Keys a parameters file may have at the top level.
 TOP_LEVEL_KEYS = ("dataset", "lang", "target_year", "notebooks", "sheets")
@@ -183,23 +184,16 @@ def steps(params: dict) -> tuple[dict[str, list[str]], list[str]]:
         needed = [name] if name in STEPS else []
         for step in needed:
             if raw_table(raw_dir, step) is None:
-                problems.append(f"notebooks.{name}: no {step}.csv or {step}.xlsx in {_shown(raw_dir)}/; "
+                problems.append(f"notebooks.{name}: no {step}.csv or {step}.xlsx in {display_path(raw_dir)}/; "
                                 f"add the file or remove the section notebooks.{name}")
         reads[name] = needed + [s for s in OPTIONAL_STEPS.get(name, ()) if s not in needed
                                 and raw_table(raw_dir, s) is not None]
         text = text_input(name, params)
         if text is not None and not text.is_file():
-            problems.append(f"notebooks.{name}: {TEXT_INPUTS[name]} {_shown(text)!s}: no such file")
+            problems.append(f"notebooks.{name}: {TEXT_INPUTS[name]} {display_path(text)!s}: no such file")
     if problems:
         raise PlanError("\n".join(problems))
     return reads, [s for s in STEPS if any(s in r for r in reads.values())]
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(PROJ_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def sha256(path: Path) -> str:
@@ -207,20 +201,14 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` unless the file already holds it (so its modification time tells make nothing new)."""
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return True
+def write_if_changed(path: Path, text: str) -> Path:
+    """Write ``text`` atomically unless the file already holds it (its date then tells make nothing new)."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), keep_unchanged=True)
 
 
 def input_record(path: Path | None) -> str:
     """One line recording an input file by content: its hash and name, or that it is absent."""
-    return f"{sha256(path)}  {_shown(path)}\n" if path is not None and path.is_file() else "absent\n"
+    return f"{sha256(path)}  {display_path(path)}\n" if path is not None and path.is_file() else "absent\n"
 
 
 def write_plan(params_path: Path | str) -> Path:
@@ -243,7 +231,7 @@ def write_plan(params_path: Path | str) -> Path:
         if text is not None:
             write_if_changed(build / "inputs" / f"{name}.text.sha256", input_record(text))
             inputs.append(f"$(BUILD)/inputs/{name}.text.sha256")
-            summaries.append(shlex.quote(_shown(text)))
+            summaries.append(shlex.quote(display_path(text)))
         if inputs:
             lines.append(f"$(OUT)/notebooks/{name}.ipynb: {' '.join(inputs)}")
     lines.append(f"SUMMARY := {summaries[0] if summaries else ''}")
@@ -254,13 +242,12 @@ def write_plan(params_path: Path | str) -> Path:
     return path
 
 
-def record_tables(params_path: Path | str, params: dict) -> list[Path]:
-    """Record the SHA-256 of each processed table of the build; return the records that changed."""
+def record_tables(params_path: Path | str, params: dict) -> None:
+    """Record the SHA-256 of each processed table of the build (a record changes only with its table)."""
     _, processed_dir = dataset_dirs(str(params.get("dataset", "public")))
     build = PROJ_ROOT / build_dir(params_path) / ".build" / "inputs"
-    _, build_steps = steps(params)
-    return [build / f"{s}.sha256" for s in build_steps
-            if write_if_changed(build / f"{s}.sha256", input_record(processed_dir / f"{s}.csv"))]
+    for step in steps(params)[1]:
+        write_if_changed(build / f"{step}.sha256", input_record(processed_dir / f"{step}.csv"))
 
 
 def input_hashes(name: str, params: dict) -> dict[str, str]:
@@ -270,5 +257,5 @@ def input_hashes(name: str, params: dict) -> dict[str, str]:
     files = [processed_dir / f"{s}.csv" for s in reads[name]]
     text = text_input(name, params)
     files += [text] if text is not None else []
-    return {_shown(f): sha256(f) if f.is_file() else "absent" for f in files}
+    return {display_path(f): sha256(f) if f.is_file() else "absent" for f in files}
 
