@@ -141,7 +141,8 @@ def test_district_build_has_exactly_its_sections_and_the_default_report_never_ch
     assert (project / "reports" / "_scratch" / "sections" / "sampling.json").is_file()
     os.utime(project / "params" / "default.yaml")  # "saved" in the editor
     log = _make(project, "report")
-    assert "section sampling: its files changed after the build wrote them; rebuilding it" in log
+    assert "section sampling: its files changed after the build wrote them (figures/" in log
+    assert "sections/sampling.json); rebuilding it" in log
     assert _outputs(project / "reports") == default
 
 
