@@ -148,3 +148,23 @@ def test_ctrl_c_during_a_run_shuts_the_kernel_down_and_removes_its_folder(tmp_pa
     assert process.returncode != 0
     assert not list(temp.glob("amr-kernel-*")), stderr[-2000:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb", "tmp"]
+
+
+def test_a_kernel_is_not_interrupted_on_a_clean_shutdown_only_while_running(monkeypatch):
+    """jupyter_client sends SIGINT before every shutdown: a good run then logs 'KeyboardInterrupt caught'."""
+    import asyncio
+
+    from jupyter_client import AsyncKernelManager
+
+    interrupts = []
+
+    async def interrupt(self):
+        interrupts.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    manager = runner.IPCKernelManager(kernel_name="amr-review")
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())
+    manager.shutting_down = False
+    asyncio.run(manager._async_interrupt_kernel())
+    assert interrupts == [False]
