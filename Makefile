@@ -18,6 +18,11 @@ STEP_CODE := $(wildcard src/analysis/*/step.py src/analysis/readers/*.py)
 STAMP := $(VENV)/.installed
 PACKAGES := $(VENV)/.packages
 
+# A work summary outside the project is read only when given here: make report PARAMS=... SUMMARY_PATH=/path/to.txt
+ifdef SUMMARY_PATH
+export AMR_SUMMARY_PATH := $(SUMMARY_PATH)
+endif
+
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 1640995200
 
@@ -54,7 +59,7 @@ ifneq ($(filter report data bench notebooks test,$(or $(MAKECMDGOALS),$(.DEFAULT
 ifeq ($(wildcard $(STAMP)),)
 $(shell $(MAKE) --no-print-directory venv >&2)
 endif
-PLAN_OK := $(shell $(PY) -m analysis plan --params '$(PARAMS)' >&2 && echo ok)
+PLAN_OK := $(shell $(if $(SUMMARY_PATH),AMR_SUMMARY_PATH='$(SUMMARY_PATH)') $(PY) -m analysis plan --params '$(PARAMS)' >&2 && echo ok)
 $(if $(PLAN_OK),,$(error $(PARAMS) cannot drive a build (the lines above say why)))
 include $(BUILD)/plan.mk
 endif

@@ -176,3 +176,15 @@ def test_the_build_knows_every_dataset_step_and_its_raw_file():
     assert plan.STEPS == tuple(datasets.STEPS)
     for name in plan.STEPS:
         assert datasets.step(name).RAW_FILE.split(".")[0] == name
+
+
+def test_a_summary_outside_the_project_given_on_the_command_line_is_read(tmp_path, monkeypatch):
+    summary = tmp_path / "2021年工作总结.txt"
+    summary.write_text("SYNTHETIC\n", encoding="utf-8")
+    path = _params(tmp_path, f"notebooks:\n  summary:\n    summary_path: {summary}\n")
+    with pytest.raises(plan.PlanError, match=f"SUMMARY_PATH={summary}"):
+        plan.load(path)
+    monkeypatch.setenv(plan.SUMMARY_OVERRIDE, str(summary))
+    params = plan.load(_params(tmp_path, "notebooks:\n  summary: {}\n"))
+    assert params["notebooks"]["summary"]["summary_path"] == str(summary)
+    assert plan.text_input("summary", params) == summary

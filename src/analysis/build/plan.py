@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shlex
 from pathlib import Path
 
@@ -34,6 +35,9 @@ RAW_SUFFIXES = (".csv", ".xlsx")
 #: has them, and the parameter naming a text file it reads. A notebook named after a step needs that step.
 OPTIONAL_STEPS = {"summary": ("sampling", "patents", "market_entities")}
 TEXT_INPUTS = {"summary": "summary_path"}
+#: A work summary given on the command line (`make report SUMMARY_PATH=...`), which may lie anywhere:
+#: it replaces the parameters file's ``notebooks.summary.summary_path``.
+SUMMARY_OVERRIDE = "AMR_SUMMARY_PATH"
 
 
 class RunError(RuntimeError):
@@ -126,10 +130,12 @@ def load(path: Path | str = DEFAULT_PARAMS) -> dict:
         problems += [p for key, value in values.items() if key in declared
                      if (p := _type_problem(f"{path}: notebooks.{name}.{key}", value, declared[key]))]
         text_key = TEXT_INPUTS.get(name)
-        if text_key and section.get(text_key):
+        if text_key and section.get(text_key) and not (name == "summary" and os.environ.get(SUMMARY_OVERRIDE)):
             problems += _text_input_problems(path, f"notebooks.{name}.{text_key}", section[text_key])
     if problems:
         raise PlanError("\n".join(problems))
+    if os.environ.get(SUMMARY_OVERRIDE) and "summary" in sections:
+        sections["summary"]["summary_path"] = str(Path(os.environ[SUMMARY_OVERRIDE]).resolve())
     return params
 
 
@@ -139,8 +145,8 @@ def _text_input_problems(path: Path, where: str, value) -> list[str]:
         return []
     resolved = (PROJ_ROOT / value).resolve()
     if not resolved.is_relative_to(PROJ_ROOT):
-        return [f"{path}: {where} {value!r} is outside the project; copy the file into data/raw/ "
-                f"(`python -m analysis indicators FILE` reads a file anywhere)"]
+        return [f"{path}: {where} {value!r} is outside the project; copy the file into data/raw/ or give it "
+                f"on the command line: make report SUMMARY_PATH={value}"]
     return []
 
 
