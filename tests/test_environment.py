@@ -78,3 +78,46 @@ def test_notebook_defaults_equal_the_default_parameters_file(path):
     expected.update(params["notebooks"][path.stem])
     for name, value in expected.items():
         assert yaml.safe_load(declared[name]["default"]) == value, name
+
+
+def _uv_index():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("uv_index", PROJ_ROOT / "tools" / "uv_index.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_pip_mirror_is_passed_on_to_uv_and_local_indexes_keep_working():
+    uv_index = _uv_index()
+    listing = ("global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'\n"
+               "global.find-links='/opt/wheels'\nglobal.index-url='https://pypi.org/simple'\n"
+               ":env:.index-url='https://pypi.tuna.tsinghua.edu.cn/simple'\nglobal.cert='/etc/ssl/x.crt'\n")
+    settings = uv_index.pip_settings(listing)
+    assert uv_index.uv_options(settings, environ={}) == [
+        "--index", "file:///opt/pypi/simple", "--index", "file:///opt/pypi-more/simple",
+        "--find-links", "/opt/wheels", "--default-index", "https://pypi.tuna.tsinghua.edu.cn/simple"]
+    assert "--default-index" not in uv_index.uv_options(settings, environ={"UV_DEFAULT_INDEX": "https://m/simple"})
+
+
+def test_bootstrap_falls_back_to_pip_when_uv_cannot_reach_its_index(tmp_path):
+    """`make venv` with uv pointed at an unreachable index still installs the lock, with pip."""
+    import os
+    import shutil
+    import subprocess
+
+    for name in ("Makefile", "pyproject.toml", "tools", "src"):
+        (shutil.copytree if (PROJ_ROOT / name).is_dir() else shutil.copy2)(PROJ_ROOT / name, tmp_path / name)
+    (tmp_path / "requirements.lock").write_text("six==1.17.0\n", encoding="utf-8")
+    unreachable = "http://127.0.0.1:9/simple"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "MAKE"))}
+    env |= {"UV_DEFAULT_INDEX": unreachable, "UV_INDEX": unreachable, "UV_FIND_LINKS": str(tmp_path / "none"),
+            "UV_NO_CACHE": "1"}
+    result = subprocess.run(["make", ".venv/.packages"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "uv could not install the lock: installing with pip instead" in result.stderr
+    python = tmp_path / ".venv" / "bin" / "python"
+    check = subprocess.run([str(python), "-c", "import six, analysis; print(six.__version__)"],
+                           capture_output=True, text=True)
+    assert check.stdout.strip() == "1.17.0", check.stderr

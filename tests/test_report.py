@@ -59,7 +59,14 @@ def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
     from analysis.build import runner
     from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
 
+    from analysis.build import plan
+
     params = runner.load_params(DEFAULT_PARAMS)
+    params["notebooks"] = {"sampling": params["notebooks"]["sampling"]}
+    with pytest.raises(runner.RunError, match="section sampling: no record of the build that wrote it"):
+        report.build(build, DEFAULT_PARAMS, params)
+    runner.record_section(build, "sampling", runner.notebook_parameters("sampling", params, str(build)),
+                          plan.input_hashes("sampling", params))
     report.build(build, DEFAULT_PARAMS, params)
     html = (build / "report.html").read_text(encoding="utf-8")
     raw = PROJ_ROOT / "data" / "raw" / "sampling.csv"
@@ -106,3 +113,27 @@ def test_embedded_font_covers_the_report_text(build):
     data = re.search(r'data:font/otf;base64,([^"]+)"', html).group(1)
     cmap = TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()
     assert all(ord(ch) in cmap for ch in "抽检合格率上升表图")
+
+
+def test_provenance_flags_changed_tracked_code_not_a_districts_untracked_data(tmp_path, monkeypatch):
+    import subprocess
+
+    from analysis.build import provenance
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", "src")
+    git("commit", "-qm", "code")
+    monkeypatch.setattr(provenance, "PROJ_ROOT", tmp_path)
+    (tmp_path / "data" / "raw" / "鼓楼区").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "鼓楼区" / "sampling.xlsx").write_bytes(b"district data")
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "鼓楼区.yaml").write_text("dataset: 鼓楼区\n", encoding="utf-8")
+    assert provenance.git_state()["dirty"] is False
+    (tmp_path / "src" / "code.py").write_text("x = 2\n")
+    assert provenance.git_state()["dirty"] is True

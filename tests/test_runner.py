@@ -1,4 +1,6 @@
 """The notebook runner refuses parameters a notebook does not declare, and names builds consistently."""
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -24,11 +26,36 @@ def test_notebook_parameters_merge_common_keys_and_section():
     assert values["region"] == "全国" and values["output_dir"] == "reports/other"
 
 
-def test_parameters_file_needs_a_notebooks_section(tmp_path):
+def test_section_of_a_hand_run_or_other_parameters_is_stale(tmp_path):
+    from analysis.present import section
+
+    params = runner.load_params()
+    section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["s"])
+    assert "no record of the build" in runner.stale_reason(tmp_path, "sampling", params)
+    values = runner.notebook_parameters("sampling", params, str(tmp_path))
+    from analysis.build import plan
+
+    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params))
+    assert runner.stale_reason(tmp_path, "sampling", params) is None
+    params["notebooks"]["sampling"]["region"] = "福建省"
+    assert runner.stale_reason(tmp_path, "sampling", params) == "written with other parameters (region)"
+    params["notebooks"]["sampling"]["region"] = "全国"
+    section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["other"])
+    assert runner.stale_reason(tmp_path, "sampling", params).startswith("its files changed")
+
+
+def test_notebooks_section_must_map_names_to_parameters(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text(yaml.safe_dump({"lang": "zh"}))
-    with pytest.raises(runner.RunError, match="expected a mapping with a 'notebooks:' section"):
+    path.write_text(yaml.safe_dump({"lang": "zh", "notebooks": ["sampling"]}))
+    with pytest.raises(runner.RunError, match="'notebooks:' must map notebook names to their parameters"):
         runner.load_params(path)
+
+
+def test_a_build_always_names_its_folder_so_a_run_without_one_goes_to_scratch():
+    from analysis import config
+
+    assert runner.notebook_parameters("sampling", runner.load_params(), "reports")["output_dir"] == "reports"
+    assert config.output_dir("") != config.REPORTS_DIR
 
 
 def test_strip_volatile_removes_timings():
@@ -73,3 +100,71 @@ def test_executed_notebook_has_no_run_timings(tmp_path):
     assert "papermill" not in nb["metadata"]
     assert all("execution" not in c["metadata"] and "papermill" not in c["metadata"] for c in nb["cells"])
     assert "".join(nb["cells"][0]["outputs"][0]["data"]["text/plain"]) == "2"
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(28, "No space left on device")],
+                         ids=["ctrl-c", "full-disk"])
+def test_interrupted_or_full_disk_run_leaves_no_partial_notebook(tmp_path, monkeypatch, error):
+    import errno
+
+    import papermill
+
+    def fails_midway(source, output, **kwargs):
+        Path(output).write_text("{partial", encoding="utf-8")
+        raise error
+
+    monkeypatch.setattr(papermill, "execute_notebook", fails_midway)
+    target, failed = tmp_path / "out" / "nb.ipynb", tmp_path / "out" / "nb.failed.ipynb"
+    expected = KeyboardInterrupt if isinstance(error, KeyboardInterrupt) else runner.RunError
+    with pytest.raises(expected) as err:
+        runner.execute(_notebook(tmp_path / "nb.ipynb", ["1"]), target, None, failed, "nb")
+    if isinstance(error, OSError):
+        assert error.errno == errno.ENOSPC and str(err.value) == "nb: OSError: [Errno 28] No space left on device"
+    assert sorted(p.name for p in target.parent.iterdir()) == []
+
+
+def test_ctrl_c_during_a_run_shuts_the_kernel_down_and_removes_its_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    source = _notebook(tmp_path / "slow.ipynb", ["import time", "time.sleep(60)"])
+    code = ("import sys; from pathlib import Path; from analysis.build import runner; "
+            f"runner.execute(Path({str(source)!r}), Path({str(tmp_path / 'out.ipynb')!r}), None, "
+            f"Path({str(tmp_path / 'failed.ipynb')!r}), 'slow')")
+    process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(temp)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(temp.glob("amr-kernel-*/kernel-*")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert list(temp.glob("amr-kernel-*")), "the kernel did not start"
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert not list(temp.glob("amr-kernel-*")), stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb", "tmp"]
+
+
+def test_a_kernel_is_not_interrupted_on_a_clean_shutdown_only_while_running(monkeypatch):
+    """jupyter_client sends SIGINT before every shutdown: a good run then logs 'KeyboardInterrupt caught'."""
+    import asyncio
+
+    from jupyter_client import AsyncKernelManager
+
+    interrupts = []
+
+    async def interrupt(self):
+        interrupts.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    manager = runner.IPCKernelManager(kernel_name="amr-review")
+    manager.shutting_down = True
+    asyncio.run(manager._async_interrupt_kernel())
+    manager.shutting_down = False
+    asyncio.run(manager._async_interrupt_kernel())
+    assert interrupts == [False]

@@ -26,7 +26,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis.build import runner  # noqa: E402
+from analysis.build import plan, runner  # noqa: E402
 from analysis.config import dataset_dirs  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -67,8 +67,10 @@ def floor(params_path: Path, out: str, processed: Path) -> float:
                    check=True, stdout=subprocess.DEVNULL)
     for name in params["notebooks"]:
         script = scripts / f"{name}.py"
-        script.write_text(script_of(name, runner.notebook_parameters(name, params, out)), encoding="utf-8")
+        values = runner.notebook_parameters(name, params, out)
+        script.write_text(script_of(name, values), encoding="utf-8")
         subprocess.run([PY, str(script)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+        runner.record_section(ROOT / out, name, values, plan.input_hashes(name, params))
     subprocess.run([PY, "-m", "analysis", "report", "--params", str(params_path)], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start

@@ -2,29 +2,66 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
 from analysis.config import DEFAULT_PARAMS, PROJ_ROOT, dataset_dirs
-from analysis.readers.io import DataError
+from analysis.readers.io import DataError, display_path
 
 
 def _process(args) -> int:
+    from analysis.build import plan
     from analysis.readers import datasets
 
-    for name in args.names or list(datasets.STEPS):
-        _, processed_dir = dataset_dirs(args.dataset)
+    if args.params is not None:
+        params = plan.load(args.params)
+        dataset, names = str(params.get("dataset", "public")), plan.steps(params)[1]
+    else:
+        dataset, names = args.dataset, args.names or list(datasets.STEPS)
+    _, processed_dir = dataset_dirs(dataset)
+    for name in names:
         before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
-        path = datasets.process(name, args.dataset)
+        path = datasets.process(name, dataset)
         unchanged = before == [path.stat().st_mtime_ns]
-        print(f"{'unchanged' if unchanged else 'wrote'} {path.relative_to(PROJ_ROOT)}")
+        print(f"{'unchanged' if unchanged else 'wrote'} {display_path(path)}")
+    if args.params is not None:
+        raw_dir, _ = dataset_dirs(dataset)
+        for name in plan.STEPS:
+            stale = processed_dir / f"{name}.csv"
+            if plan.raw_table(raw_dir, name) is None and stale.is_file():
+                stale.unlink()  # its raw file is gone: no notebook may read the old table
+                print(f"removed {display_path(stale)} (no raw {name} file)")
+        plan.record_tables(args.params, params)
     return 0
+
+
+def _plan(args) -> int:
+    from analysis.build import plan
+
+    plan.write_plan(args.params)
+    return 0
+
+
+def _check(args) -> int:
+    from analysis.build import checks
+
+    problems = checks.check_all(args.params)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _validate(args) -> int:
     from analysis.readers import datasets
 
     failed = 0
+    if not args.paths:
+        from analysis.build import plan
+
+        params = plan.load(args.params)
+        raw_dir, _ = dataset_dirs(str(params.get("dataset", "public")))
+        args.paths = [p for s in plan.STEPS if (p := plan.raw_table(raw_dir, s))]
     for path in args.paths:
         try:
             how = datasets.validate_file(path, sheet=args.sheet)
@@ -55,7 +92,8 @@ def _refresh(args) -> int:
 def _report(args) -> int:
     from analysis.build import report, runner
 
-    path = report.build(PROJ_ROOT / runner.build_dir(args.params), args.params, runner.load_params(args.params))
+    path = report.build(PROJ_ROOT / runner.build_dir(args.params), args.params, runner.load_params(args.params),
+                        rebuild=lambda name: runner.run(name, args.params))
     print(f"wrote {path.relative_to(PROJ_ROOT)}")
     return 0
 
@@ -77,7 +115,14 @@ def _deps(args) -> int:
 
 
 def _indicators(argv: list[str]) -> int:
+    from analysis.config import RAW_DATA_DIR
     from analysis.summary import cli
+
+    for flag, value in zip(argv, argv[1:]):
+        if flag in ("-o", "--output") and Path(value).resolve().is_relative_to(RAW_DATA_DIR):
+            print(f"{value}: data/raw/ holds the raw inputs and is never written; write elsewhere",
+                  file=sys.stderr)
+            return 2
 
     return cli.cli(argv)
 
@@ -99,10 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("process", help="raw -> processed tables (validated)")
     p.add_argument("names", nargs="*", help="dataset steps (default: all)")
-    p.add_argument("--dataset", default="public", help="data folder: public or a subfolder of data/raw")
+    p.add_argument("--dataset", default="public", help="data folder: public or the name of a folder in data/raw")
+    p.add_argument("--params", type=Path, default=None,
+                   help="process the steps a parameters file's build needs and record their hashes (make)")
     p.set_defaults(func=_process)
+    p = sub.add_parser("plan", help="(make) check a parameters file, record raw input hashes, write plan.mk")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_plan)
+    p = sub.add_parser("check", help="check every notebook's parameters against the data, before any kernel")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_check)
     p = sub.add_parser("validate", help="check raw files and print their problems")
-    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("paths", nargs="*", type=Path, help="files (default: the raw tables of --params's dataset)")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: first)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="execute one notebook for a build")
@@ -128,13 +182,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")
     p.set_defaults(func=_example_district)
     args = parser.parse_args(argv)
-    from analysis.build.runner import RunError
+    return _one_line_errors(args.func, args)
+
+
+def _one_line_errors(func, args) -> int:
+    """Run a command; expected failures, a full disk and Ctrl-C end it with a line (no traceback)."""
+    from analysis.build.plan import RunError
+    from analysis.config import DatasetError
 
     try:
-        return args.func(args)
-    except (DataError, RunError) as err:
+        return func(args)
+    except (DataError, RunError, DatasetError) as err:
         print(str(err), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing half-written was kept; run the command again", file=sys.stderr)
+        return 130
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+            where = f" ({err.filename})" if err.filename else ""
+            print(f"cannot write{where}: {err.strerror}; free space or fix permissions, then run again "
+                  f"(the previous outputs are kept)", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

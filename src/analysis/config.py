@@ -22,19 +22,41 @@ KERNEL_NAME = "amr-review"
 TARGET_YEAR = 2021
 
 
-def output_dir(param: str = "") -> Path:
-    """Where a build writes figures, tables and the report.
+#: Where a notebook run outside a build (JupyterLab, nbconvert, papermill without ``output_dir``) writes.
+SCRATCH_DIR = REPORTS_DIR / "_scratch"
 
-    The notebooks' ``output_dir`` parameter, relative to the project root; empty means the default
-    ``reports/`` (or ``$AMR_REPORTS_DIR``, which the test suite points at a temporary folder).
+
+class DatasetError(ValueError):
+    """A dataset name that is not a folder of data/raw."""
+
+
+def output_dir(param: str = "") -> Path:
+    """Where a notebook writes figures, tables and its report section.
+
+    The notebooks' ``output_dir`` parameter, relative to the project root; a build always sets it
+    (``reports`` or ``reports/<stem>``). Empty, i.e. a run outside a build, means the scratch folder
+    ``reports/_scratch/`` (or ``$AMR_REPORTS_DIR``, which the test suite points at a temporary folder),
+    so exploring never changes a build's folders.
     """
     if param:
         return PROJ_ROOT / param
-    return Path(os.environ.get("AMR_REPORTS_DIR") or REPORTS_DIR)
+    return Path(os.environ.get("AMR_REPORTS_DIR") or SCRATCH_DIR)
 
 
 def dataset_dirs(dataset: str = "public") -> tuple[Path, Path]:
-    """Raw and processed folders of a dataset: ``public`` is ``data/raw``, any other name a subfolder."""
+    """Raw and processed folders of a dataset: ``public`` is ``data/raw``, any other name a folder in it.
+
+    A name is one folder name (any characters a folder may have, 鼓楼区 included), never a path, so no
+    dataset can point at raw files as its processed folder or outside data/raw.
+    """
     if dataset == "public":
         return RAW_DATA_DIR, PROCESSED_DATA_DIR
+    if (not isinstance(dataset, str) or not dataset.strip() or dataset in (".", "..")
+            or any(sep in dataset for sep in ("/", "\\", "\0"))):
+        raise DatasetError(f"dataset {dataset!r} is not a folder name; expected public or the name of a "
+                           f"folder in data/raw/ (a name, not a path)")
+    if not (RAW_DATA_DIR / dataset).is_dir():
+        have = sorted(p.name for p in RAW_DATA_DIR.iterdir() if p.is_dir())
+        raise DatasetError(f"dataset {dataset!r}: no folder data/raw/{dataset}/; folders: "
+                           f"{', '.join(['public', *have])}")
     return RAW_DATA_DIR / dataset, PROCESSED_DATA_DIR / dataset

@@ -1,7 +1,6 @@
 """Where a build came from: code version, input file hashes, parameters and package versions."""
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 from importlib import metadata
@@ -9,6 +8,7 @@ from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR, PROJ_ROOT, dataset_dirs
 from analysis.readers.io import display_path
+from analysis.build.plan import sha256
 
 #: Packages whose versions change results or their printed form.
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
@@ -24,17 +24,17 @@ def _git(*args: str) -> str | None:
     return result.stdout.strip()
 
 
+#: The tracked code whose changes make a build differ from its commit; data and parameters are
+#: identified by their SHA-256 instead (a district's are untracked by design).
+CODE_PATHS = ("src", "notebooks", "tools", "Makefile", "pyproject.toml", "requirements.lock")
+
+
 def git_state() -> dict:
-    """The commit checked out and whether tracked or untracked files differ from it."""
+    """The commit checked out and whether tracked code (:data:`CODE_PATHS`) differs from it."""
     commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain")
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)
     return {"commit": commit or "unknown (not a git checkout)",
             "dirty": None if status is None else bool(status)}
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def input_files(params_path: Path, params: dict) -> list[Path]:

@@ -40,9 +40,11 @@ SECTION_ORDER = ("sampling", "patents", "market_entities", "demography", "summar
 TITLES = {"zh": "市场监管年度工作分析报告", "en": "Market regulation annual review"}
 
 
-def read_sections(out_dir: Path | str) -> list[dict]:
-    """Every section of a build, in report order."""
+def read_sections(out_dir: Path | str, names=None) -> list[dict]:
+    """The sections of a build (those of ``names`` if given, else every one), in report order."""
     paths = sorted(Path(out_dir, "sections").glob("*.json"))
+    if names is not None:
+        paths = [p for p in paths if p.stem in set(names)]
     sections = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
     rank = {name: i for i, name in enumerate(SECTION_ORDER)}
     return sorted(sections, key=lambda s: (rank.get(s["name"], len(rank)), s["name"]))
@@ -126,10 +128,10 @@ def font_face(text: str) -> str:
             f'src: url("data:font/otf;base64,{data}") format("opentype"); }}')
 
 
-def render(out_dir: Path | str, origin: dict | None = None) -> str:
-    """The report's HTML for a build folder; ``origin`` is the build's provenance (optional)."""
+def render(out_dir: Path | str, origin: dict | None = None, names=None) -> str:
+    """The report's HTML for a build folder (sections of ``names``, else all); ``origin``: its provenance."""
     out_dir = Path(out_dir)
-    sections = read_sections(out_dir)
+    sections = read_sections(out_dir, names)
     lang = sections[0]["lang"] if sections else "zh"
     params = origin["parameters"] if origin else {}
     marker = dataset_marker(params.get("dataset", "public"), lang)
@@ -159,11 +161,11 @@ def render(out_dir: Path | str, origin: dict | None = None) -> str:
 UI_TEXT = {
     "zh": {"main_points": "主要结论", "provenance": "数据与代码来源", "figure": "图", "source": "来源",
            "full_table": "完整表格（{rows}行，另见 tables.xlsx）", "sources": "数据来源", "notes": "说明",
-           "code_version": "代码版本", "dirty": "工作区有未提交的修改", "build_time": "构建时间见",
+           "code_version": "代码版本", "dirty": "代码有未提交的修改", "build_time": "构建时间见",
            "input_file": "输入文件", "parameters": "参数", "packages": "软件版本", "colon": "：", "space": "　", "stop": "。"},
     "en": {"main_points": "Main points", "provenance": "Provenance", "figure": "Figure", "source": "Source",
            "full_table": "Full table ({rows} rows; also in tables.xlsx)", "sources": "Sources", "notes": "Notes",
-           "code_version": "Code version", "dirty": "working tree had uncommitted changes",
+           "code_version": "Code version", "dirty": "the code had uncommitted changes",
            "build_time": "Build time: see", "input_file": "Input file", "parameters": "Parameters",
            "packages": "Package versions", "colon": ": ", "space": " ", "stop": ". "},
 }
@@ -179,8 +181,9 @@ def yaml_text(params: dict) -> str:
 XLSX_EPOCH = datetime.datetime(2021, 1, 1)
 
 
-def tables_xlsx(out_dir: Path | str) -> bytes:
-    """Every table of a build as one workbook, byte-identical for identical tables.
+def tables_xlsx(out_dir: Path | str, names=None) -> bytes:
+    """Every table of a build's sections (see :func:`read_sections`) as one workbook, byte-identical for
+    identical tables.
 
     One sheet per table, named and headed by the labels of the build's language, values at full precision
     (p-values exact); a last sheet maps every label to its column's code name in ``tables/*.csv``.
@@ -188,7 +191,7 @@ def tables_xlsx(out_dir: Path | str) -> bytes:
     out_dir = Path(out_dir)
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
-    sections = read_sections(out_dir)
+    sections = read_sections(out_dir, names)
     lang = sections[0]["lang"] if sections else "zh"
     dictionary = []
     for section in sections:
@@ -226,13 +229,42 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def build(out_dir: Path | str, params_path: Path | str | None = None, params: dict | None = None) -> Path:
-    """Write ``report.html``, ``report.meta.json`` and ``tables.xlsx`` into ``out_dir`` atomically."""
+def check_sections(out_dir: Path, params_path: Path | str, params: dict, rebuild=None) -> None:
+    """Make sure every section of the build was produced by this build (parameters, input hashes, files).
+
+    A section that was not is rebuilt by ``rebuild(name)`` (one line says which and why); without
+    ``rebuild`` the build stops with that line.
+    """
+    from analysis.build.runner import RunError, stale_reason
+
+    for name in params["notebooks"]:
+        reason = stale_reason(out_dir, name, params)
+        if reason is None:
+            continue
+        if rebuild is None:
+            raise RunError(f"section {name}: {reason}; run `make report PARAMS={params_path}` again")
+        print(f"section {name}: {reason}; rebuilding it")
+        rebuild(name)
+        reason = stale_reason(out_dir, name, params)
+        if reason is not None:
+            raise RunError(f"section {name}: {reason} (after a rebuild)")
+
+
+def build(out_dir: Path | str, params_path: Path | str | None = None, params: dict | None = None,
+          rebuild=None) -> Path:
+    """Write ``report.html``, ``report.meta.json`` and ``tables.xlsx`` into ``out_dir`` atomically.
+
+    With a parameters file, only its notebooks' sections enter, each checked by :func:`check_sections`.
+    """
     out_dir = Path(out_dir)
+    names = None
+    if params_path is not None:
+        check_sections(out_dir, params_path, params, rebuild)
+        names = list(params["notebooks"])
     origin = provenance(params_path, params) if params_path is not None else None
-    xlsx = tables_xlsx(out_dir)
+    xlsx = tables_xlsx(out_dir, names)
     write_atomic(out_dir / "tables.xlsx", lambda tmp: tmp.write_bytes(xlsx))
     if origin is not None:
         meta = {**origin, "built_at_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n", out_dir / "report.meta.json")
-    return write_text(render(out_dir, origin), out_dir / "report.html")
+    return write_text(render(out_dir, origin, names), out_dir / "report.html")

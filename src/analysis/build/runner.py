@@ -11,25 +11,22 @@
 """
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import yaml
 from jupyter_client import AsyncKernelManager
 from traitlets import default
 
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.readers.io import display_path, write_text
-
-COMMON_KEYS = ("dataset", "lang", "target_year")
+from analysis.build import plan
+from analysis.build.plan import COMMON_KEYS, RunError
 CELL_TIMEOUT_S = 600
 VOLATILE_CELL_KEYS = ("papermill", "execution")
-
-
-class RunError(RuntimeError):
-    """A notebook run that failed; the message is one line."""
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -43,6 +40,12 @@ class IPCKernelManager(AsyncKernelManager):
     def _default_ip(self):
         return str(Path(tempfile.mkdtemp(prefix="amr-kernel-")) / "kernel")
 
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts a kernel before every shutdown, which makes a kernel that finished
+        # cleanly log "KeyboardInterrupt caught in kernel"; the shutdown request alone stops an idle one.
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
@@ -50,38 +53,23 @@ class IPCKernelManager(AsyncKernelManager):
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> dict:
-    """The parameters file as a dict (dates stay strings, as papermill reads them)."""
-    path = Path(path)
-    try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise RunError(f"{path}: cannot read parameters ({str(err).splitlines()[0]})") from err
-    if not isinstance(params, dict) or not isinstance(params.get("notebooks"), dict):
-        raise RunError(f"{path}: expected a mapping with a 'notebooks:' section")
-    return params
+    """The parameters file as a dict, checked (see :func:`analysis.build.plan.load`)."""
+    return plan.load(path)
 
 
-def build_dir(params_path: Path | str) -> str:
-    """Output folder of a build, relative to the project root: ``reports`` or ``reports/<stem>``."""
-    params_path = Path(params_path).resolve()
-    return "reports" if params_path == DEFAULT_PARAMS.resolve() else f"reports/{params_path.stem}"
+build_dir = plan.build_dir
 
 
 def notebook_parameters(name: str, params: dict, out_dir: str) -> dict:
     """The parameters for one notebook, checked against the ones its parameters cell declares."""
     path = NOTEBOOKS_DIR / f"{name}.ipynb"
     if not path.is_file():
-        raise RunError(f"no notebook {name!r} in notebooks/")
-    import papermill
-
-    declared = set(papermill.inspect_notebook(str(path)))
-    section = params["notebooks"].get(name)
-    if section is None:
+        raise RunError(f"no notebook {name!r} in notebooks/; notebooks: {', '.join(plan.notebook_names())}")
+    if name not in params["notebooks"]:
         raise RunError(f"the parameters file has no section notebooks.{name}")
-    values = {k: params[k] for k in COMMON_KEYS if k in params and k in declared}
-    values.update(section)
-    values["output_dir"] = "" if out_dir == "reports" else out_dir
-    unknown = sorted(set(values) - declared)
+    values = plan.notebook_values(name, params, out_dir)
+    declared = plan.declared_parameters(name)
+    unknown = sorted(set(values) - set(declared))
     if unknown:
         raise RunError(f"{name}: unknown parameter(s) {', '.join(unknown)}; "
                        f"the notebook declares: {', '.join(sorted(declared))}")
@@ -118,13 +106,17 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
             progress_bar=True, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
             kernel_manager_class=IPCKernelManager,
         )
+        nb = strip_volatile(nbformat.read(running, as_version=4))
+        write_text(nbformat.writes(nb) + "\n", target)
     except Exception as err:
-        if running.exists():
+        if running.exists() and not (isinstance(err, OSError) and err.errno == errno.ENOSPC):
             os.replace(running, failed)
-        raise RunError(f"{_failure_line(name, err)} (partial run kept in {display_path(failed)})") from err
-    nb = strip_volatile(nbformat.read(running, as_version=4))
-    write_text(nbformat.writes(nb) + "\n", target)
-    running.unlink()
+            kept = f" (partial run kept in {display_path(failed)})"
+        else:
+            kept = ""
+        raise RunError(f"{_failure_line(name, err)}{kept}") from err
+    finally:  # also on Ctrl-C and a full disk: no half-written notebook is left behind
+        running.unlink(missing_ok=True)
     failed.unlink(missing_ok=True)
     return target
 
@@ -137,9 +129,59 @@ def run(name: str, params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None
     params = load_params(params_path)
     out_dir = out_dir or build_dir(params_path)
     parameters = notebook_parameters(name, params, out_dir)
+    inputs = plan.input_hashes(name, params)
     notebooks = PROJ_ROOT / out_dir / "notebooks"
-    return execute(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks / f"{name}.ipynb", parameters,
+    path = execute(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks / f"{name}.ipynb", parameters,
                    notebooks / f"{name}.failed.ipynb", name)
+    record_section(PROJ_ROOT / out_dir, name, parameters, inputs)
+    return path
+
+
+def section_files(out_dir: Path, name: str) -> dict[str, str]:
+    """A section's files (its JSON, figures and tables) with their SHA-256; empty if it has none."""
+    path = out_dir / "sections" / f"{name}.json"
+    if not path.is_file():
+        return {}
+    section = json.loads(path.read_text(encoding="utf-8"))
+    files = [f"sections/{name}.json", *(e["file"] for e in section["figures"] + section["tables"])]
+    return {f: plan.sha256(out_dir / f) if (out_dir / f).is_file() else "absent" for f in files}
+
+
+def section_record_path(out_dir: Path, name: str) -> Path:
+    return out_dir / ".build" / f"{name}.section.json"
+
+
+def section_record(parameters: dict, inputs: dict, files: dict) -> dict:
+    """What a section was built from: its parameters (without the folder it lies in), inputs and files."""
+    return {"parameters": {k: v for k, v in parameters.items() if k != "output_dir"}, "inputs": inputs,
+            "files": files}
+
+
+def record_section(out_dir: Path, name: str, parameters: dict, inputs: dict) -> None:
+    """Record beside a build which parameters and input hashes produced a notebook's section."""
+    record = section_record(parameters, inputs, section_files(out_dir, name))
+    write_text(json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+               section_record_path(out_dir, name))
+
+
+def stale_reason(out_dir: Path, name: str, params: dict) -> str | None:
+    """Why a build's section of notebook ``name`` was not produced by this build, or None if it was."""
+    path = section_record_path(out_dir, name)
+    files = section_files(out_dir, name)
+    if not files:
+        return "the notebook wrote no section"
+    if not path.is_file():
+        return "no record of the build that wrote it (a notebook run outside `make report`?)"
+    recorded = json.loads(path.read_text(encoding="utf-8"))
+    current = section_record(plan.notebook_values(name, params, ""), plan.input_hashes(name, params), files)
+    for what, reason in (("parameters", "written with other parameters"),
+                         ("inputs", "written from other input tables"),
+                         ("files", "its files changed after the build wrote them")):
+        if recorded[what] != current[what]:
+            keys = sorted(k for k in set(recorded[what]) | set(current[what])
+                          if recorded[what].get(k) != current[what].get(k))
+            return f"{reason} ({', '.join(keys)})"
+    return None
 
 
 def refresh_committed(name: str) -> Path:

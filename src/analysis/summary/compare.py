@@ -28,6 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.market_entities import step as market_entities
+from analysis.patents import step as patents
+from analysis.sampling import step as sampling
 from analysis.config import PROJ_ROOT
 from analysis.readers.io import DataError
 from analysis.summary.indicators import DOMAIN_KEYWORDS, OTHER_DOMAIN, extract_indicators
@@ -297,6 +299,13 @@ def _stated(rows: pd.DataFrame, spec: Compared) -> pd.DataFrame:
     return rows[names.eq(spec.name) & rows["is_growth_rate"].eq(spec.growth_rate) & rows["role"].eq("stated")]
 
 
+def structured_tables(processed_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The processed tables :func:`compare` uses, those the dataset has (a district may have no patents)."""
+    steps = {"patents": patents, "market_entities": market_entities, "sampling": sampling}
+    return {name: step.load(processed_dir) for name, step in steps.items()
+            if (Path(processed_dir) / step.PROCESSED_FILE).is_file()}
+
+
 def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, target_year: int,
             dataset: str) -> pd.DataFrame:
     """One row per compared figure of the summary (``rows``: :func:`analysis.summary.indicators.extract_indicators`).
@@ -313,7 +322,7 @@ def compare(rows: pd.DataFrame, tables: dict[str, pd.DataFrame], region: str, ta
         for _, r in _stated(rows, spec).iterrows():
             if not anywhere:
                 part = Counterpart(note=f"no structured data for {region} in dataset {dataset}")
-            elif region not in regions[spec.table]:
+            elif region not in regions.get(spec.table, ()):
                 part = Counterpart(note=f"no {spec.table} data for {region} in dataset {dataset}")
             elif r["unit"] not in spec.units:
                 part = Counterpart(note=f"stated in {r['unit']}, the structured figure is in {'/'.join(spec.units)}")

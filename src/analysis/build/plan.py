@@ -1,0 +1,299 @@
+"""What a parameters file asks a build to do, read and checked before any table is read or kernel started.
+
+`make` calls :func:`write_plan` (``python -m analysis plan``) on every run: it checks the file (top-level
+keys, notebook sections, the dataset folder, value types against each notebook's declared defaults),
+writes ``<out>/.build/plan.mk`` (the build's notebooks, dataset steps, work summary and each
+notebook's inputs as Make rules)
+and records the SHA-256 of every raw input, rewriting a record only when the content changed. Rebuilds
+are therefore decided by content, never by modification times (a copied file may keep an older date).
+
+Neither pandas nor papermill is imported, so the check costs a fraction of a second.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import shlex
+from pathlib import Path
+
+import yaml
+
+from analysis.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJ_ROOT, DatasetError, dataset_dirs
+from analysis.readers.io import display_path, write_atomic
+
+#: Keys a parameters file may have at the top level.
+TOP_LEVEL_KEYS = ("dataset", "lang", "target_year", "notebooks", "sheets")
+#: Top-level keys passed to every notebook that declares them.
+COMMON_KEYS = ("dataset", "lang", "target_year")
+#: Dataset steps (raw table -> processed table); each reads ``<name>.csv`` or ``<name>.xlsx``. The names of
+#: :data:`analysis.readers.datasets.STEPS`, repeated so that `make` need not import pandas (a test checks).
+STEPS = ("sampling", "patents", "market_entities")
+RAW_SUFFIXES = (".csv", ".xlsx")
+#: Inputs of a notebook other than its own dataset step: steps whose tables it uses where the district
+#: has them, and the parameter naming a text file it reads. A notebook named after a step needs that step.
+OPTIONAL_STEPS = {"summary": ("sampling", "patents", "market_entities")}
+TEXT_INPUTS = {"summary": "summary_path"}
+#: Earlier years' texts a notebook reads (a list parameter), recorded by content like its text input.
+EARLIER_TEXT_INPUTS = {"summary": "earlier_summary_paths"}
+#: Processed files a notebook reads besides the dataset steps' tables (written by the records layer).
+PROCESSED_INPUTS = {"demography": "register.parquet"}
+#: A work summary given on the command line (`make report SUMMARY_PATH=...`), which may lie anywhere:
+#: it replaces the parameters file's ``notebooks.summary.summary_path``.
+SUMMARY_OVERRIDE = "AMR_SUMMARY_PATH"
+
+
+class RunError(RuntimeError):
+    """A build step that failed; the message says what to fix, one line per problem."""
+
+
+class PlanError(RunError):
+    """A parameters file that cannot drive a build; the message names every problem, one per line."""
+
+
+def notebook_names() -> list[str]:
+    """The notebooks of the repository (``notebooks/*.ipynb``), by name."""
+    return sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def declared_parameters(name: str) -> dict:
+    """The parameters a notebook declares in its ``parameters`` cell, with their default values.
+
+    Read from the cell's source (``name: type = default  # help``) without papermill, which costs seconds.
+    """
+    cells = json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    cell = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    declared = {}
+    for node in ast.parse("".join(cell["source"])).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            declared[node.target.id] = ast.literal_eval(node.value)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            declared[node.targets[0].id] = ast.literal_eval(node.value)
+    return declared
+
+
+def _type_problem(where: str, value, default) -> str | None:
+    """A value whose type does not fit the declared default's (``2016-2020`` for a list of years)."""
+    if default is None or value is None:
+        return None
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) == isinstance(default, bool)
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) if isinstance(default, float) else isinstance(value, int)
+    else:
+        ok = isinstance(value, type(default))
+    if ok:
+        return None
+    examples = {list: "a list such as [2016, 2017, 2018]", int: "a whole number such as 2021",
+                float: "a number", str: "a text", bool: "true or false"}
+    return f"{where}: expected {examples.get(type(default), type(default).__name__)}, got {value!r}"
+
+
+def load(path: Path | str = DEFAULT_PARAMS) -> dict:
+    """The parameters file as a dict, checked: raises :class:`PlanError` listing every problem."""
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise PlanError(f"{path}: cannot read parameters ({str(err).splitlines()[0]})") from err
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise PlanError(f"{path}: expected a mapping of parameters, got {type(params).__name__}")
+    problems = [f"{path}: unknown top-level key {key!r}; valid keys: {', '.join(sorted(TOP_LEVEL_KEYS))}"
+                for key in params if key not in TOP_LEVEL_KEYS]
+    available = notebook_names()
+    sections = params.get("notebooks")
+    if sections is None:
+        sections = params["notebooks"] = {name: {} for name in available}
+    if not isinstance(sections, dict) or not sections:
+        problems.append(f"{path}: 'notebooks:' must map notebook names to their parameters, "
+                        f"e.g. 'sampling: {{}}'; notebooks: {', '.join(available)}")
+        raise PlanError("\n".join(problems))
+    try:
+        dataset_dirs(str(params.get("dataset", "public")))
+    except DatasetError as err:
+        problems.append(f"{path}: {err}")
+    for name, section in sections.items():
+        if name not in available:
+            problems.append(f"{path}: no notebook {name!r} (section notebooks.{name}); "
+                            f"notebooks: {', '.join(available)}")
+            continue
+        if section is None:
+            section = sections[name] = {}
+        if not isinstance(section, dict):
+            problems.append(f"{path}: notebooks.{name} must be a mapping of parameters, got {section!r}")
+            continue
+        declared = declared_parameters(name)
+        values = {k: params[k] for k in COMMON_KEYS if k in params and k in declared} | section
+        unknown = sorted(set(section) - set(declared))
+        if unknown:
+            problems.append(f"{path}: notebooks.{name}: unknown parameter(s) {', '.join(unknown)}; "
+                            f"the notebook declares: {', '.join(sorted(declared))}")
+        problems += [p for key, value in values.items() if key in declared
+                     if (p := _type_problem(f"{path}: notebooks.{name}.{key}", value, declared[key]))]
+        text_key = TEXT_INPUTS.get(name)
+        if text_key and text_key not in section:
+            section[text_key] = ""  # a build compares only the summary it names: none given, none compared
+        if text_key and section.get(text_key) and not (name == "summary" and os.environ.get(SUMMARY_OVERRIDE)):
+            problems += _text_input_problems(path, f"notebooks.{name}.{text_key}", section[text_key])
+        earlier_key = EARLIER_TEXT_INPUTS.get(name)
+        for i, value in enumerate(section.get(earlier_key) or [] if earlier_key else []):
+            problems += _text_input_problems(path, f"notebooks.{name}.{earlier_key}[{i}]", value)
+    if problems:
+        raise PlanError("\n".join(problems))
+    if os.environ.get(SUMMARY_OVERRIDE) and "summary" in sections:
+        sections["summary"]["summary_path"] = str(Path(os.environ[SUMMARY_OVERRIDE]).resolve())
+    return params
+
+
+def _text_input_problems(path: Path, where: str, value) -> list[str]:
+    """A text input named in a parameters file must lie inside the project (no silent ``../`` reads)."""
+    if not isinstance(value, str):
+        return []
+    resolved = (PROJ_ROOT / value).resolve()
+    if not resolved.is_relative_to(PROJ_ROOT):
+        return [f"{path}: {where} {value!r} is outside the project; copy the file into data/raw/ or give it "
+                f"on the command line: make report SUMMARY_PATH={value}"]
+    return []
+
+
+def build_dir(params_path: Path | str) -> str:
+    """Output folder of a build, relative to the project root: ``reports`` or ``reports/<stem>``."""
+    params_path = Path(params_path).resolve()
+    return "reports" if params_path == DEFAULT_PARAMS.resolve() else f"reports/{params_path.stem}"
+
+
+def notebook_values(name: str, params: dict, out_dir: str) -> dict:
+    """The parameters file's values for one notebook: common keys it declares, its section, its folder."""
+    declared = declared_parameters(name)
+    values = {k: params[k] for k in COMMON_KEYS if k in params and k in declared}
+    return values | params["notebooks"][name] | {"output_dir": out_dir}
+
+
+def text_input(name: str, params: dict) -> Path | None:
+    """The text file a notebook reads (its ``summary_path``, default or given), if any."""
+    key = TEXT_INPUTS.get(name)
+    if key is None:
+        return None
+    value = params["notebooks"][name].get(key, declared_parameters(name).get(key))
+    return PROJ_ROOT / value if value else None
+
+
+def text_inputs(name: str, params: dict) -> list[Path]:
+    """Every text file a notebook reads: its text input, then the earlier years' texts."""
+    text = text_input(name, params)
+    key = EARLIER_TEXT_INPUTS.get(name)
+    earlier = params["notebooks"][name].get(key, declared_parameters(name).get(key)) if key else None
+    return ([text] if text is not None else []) + [PROJ_ROOT / value for value in earlier or []]
+
+
+def processed_input(name: str, params: dict) -> Path | None:
+    """The processed file a notebook reads besides the dataset steps' tables, if it has one."""
+    _, processed_dir = dataset_dirs(str(params.get("dataset", "public")))
+    return processed_dir / PROCESSED_INPUTS[name] if name in PROCESSED_INPUTS else None
+
+
+def raw_table(raw_dir: Path, step: str) -> Path | None:
+    """The raw file of a dataset step in a folder, if there is one."""
+    found = [raw_dir / f"{step}{suffix}" for suffix in RAW_SUFFIXES if (raw_dir / f"{step}{suffix}").is_file()]
+    return found[0] if found else None
+
+
+def steps(params: dict) -> tuple[dict[str, list[str]], list[str]]:
+    """Per notebook the dataset steps whose tables it reads, and all steps of the build, in order.
+
+    A notebook named after a step needs that step's raw file: a missing one is an error naming the file
+    and the notebook. Optional steps (:data:`OPTIONAL_STEPS`) enter only where their raw file is there.
+    """
+    raw_dir, _ = dataset_dirs(str(params.get("dataset", "public")))
+    problems, reads = [], {}
+    for name in params["notebooks"]:
+        needed = [name] if name in STEPS else []
+        for step in needed:
+            if raw_table(raw_dir, step) is None:
+                problems.append(f"notebooks.{name}: no {step}.csv or {step}.xlsx in {display_path(raw_dir)}/; "
+                                f"add the file or remove the section notebooks.{name}")
+        reads[name] = needed + [s for s in OPTIONAL_STEPS.get(name, ()) if s not in needed
+                                and raw_table(raw_dir, s) is not None]
+        for text in text_inputs(name, params):
+            if not text.is_file():
+                problems.append(f"notebooks.{name}: {display_path(text)!s}: no such file")
+    if problems:
+        raise PlanError("\n".join(problems))
+    return reads, [s for s in STEPS if any(s in r for r in reads.values())]
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_if_changed(path: Path, text: str) -> Path:
+    """Write ``text`` atomically unless the file already holds it (its date then tells make nothing new)."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), keep_unchanged=True)
+
+
+def input_record(path: Path | None) -> str:
+    """One line recording an input file by content: its hash and name, or that it is absent."""
+    return f"{sha256(path)}  {display_path(path)}\n" if path is not None and path.is_file() else "absent\n"
+
+
+def write_plan(params_path: Path | str) -> Path:
+    """Check the parameters file, record the raw inputs' hashes and write ``<out>/.build/plan.mk``."""
+    params = load(params_path)
+    out_dir = build_dir(params_path)
+    build = PROJ_ROOT / out_dir / ".build"
+    reads, build_steps = steps(params)
+    raw_dir, _ = dataset_dirs(str(params.get("dataset", "public")))
+    sheets = yaml.safe_dump(params.get("sheets") or {}, allow_unicode=True, sort_keys=True)
+    write_if_changed(build / "raw.sha256", "".join(input_record(raw_table(raw_dir, s)) for s in build_steps)
+                     + f"sheets: {sheets}")
+    lines = ["# Generated by `python -m analysis plan` from the parameters file; do not edit.",
+             f"NOTEBOOKS := {' '.join(params['notebooks'])}",
+             f"STEPS := {' '.join(build_steps)}"]
+    summaries = []
+    for name, read in reads.items():
+        text = text_input(name, params)
+        inputs = [f"$(BUILD)/inputs/{s}.sha256" for s in read]
+        if text is not None:
+            write_if_changed(build / "inputs" / f"{name}.text.sha256", input_record(text))
+            inputs.append(f"$(BUILD)/inputs/{name}.text.sha256")
+            summaries.append(shlex.quote(display_path(text)))
+        earlier = text_inputs(name, params)[1 if text is not None else 0:]
+        if earlier:
+            write_if_changed(build / "inputs" / f"{name}.earlier.sha256", "".join(map(input_record, earlier)))
+            inputs.append(f"$(BUILD)/inputs/{name}.earlier.sha256")
+        if name in PROCESSED_INPUTS:
+            inputs.append(f"$(BUILD)/inputs/{name}.processed.sha256")
+        if inputs:
+            lines.append(f"$(OUT)/notebooks/{name}.ipynb: {' '.join(inputs)}")
+    lines.append(f"SUMMARY := {summaries[0] if summaries else ''}")
+    if summaries:
+        lines.append("SUMMARY_RECORD := $(BUILD)/inputs/summary.text.sha256")
+    path = build / "plan.mk"
+    write_if_changed(path, "\n".join(lines) + "\n")
+    return path
+
+
+def record_tables(params_path: Path | str, params: dict) -> None:
+    """Record the SHA-256 of each processed table of the build (a record changes only with its table)."""
+    _, processed_dir = dataset_dirs(str(params.get("dataset", "public")))
+    build = PROJ_ROOT / build_dir(params_path) / ".build" / "inputs"
+    for step in steps(params)[1]:
+        write_if_changed(build / f"{step}.sha256", input_record(processed_dir / f"{step}.csv"))
+    for name in params["notebooks"]:
+        if name in PROCESSED_INPUTS:
+            write_if_changed(build / f"{name}.processed.sha256", input_record(processed_input(name, params)))
+
+
+def input_hashes(name: str, params: dict) -> dict[str, str]:
+    """The inputs one notebook of a build reads, by file, with their SHA-256 (recorded beside its section)."""
+    reads, _ = steps(params)
+    _, processed_dir = dataset_dirs(str(params.get("dataset", "public")))
+    files = [processed_dir / f"{s}.csv" for s in reads[name]]
+    files += text_inputs(name, params)
+    files += [p for p in [processed_input(name, params)] if p is not None]
+    return {display_path(f): sha256(f) if f.is_file() else "absent" for f in files}
+
