@@ -72,7 +72,8 @@ $(BUILD)/tables.stamp: $(BUILD)/raw.sha256 $(STEP_CODE) $(STAMP)
 	$(PY) -m analysis process --params '$(PARAMS)'
 	@touch $@
 
-$(STEPS:%=$(BUILD)/inputs/%.sha256) $(BUILD)/inputs/%.processed.sha256: $(BUILD)/tables.stamp ;
+$(STEPS:%=$(BUILD)/inputs/%.sha256): $(BUILD)/tables.stamp ;
+$(BUILD)/inputs/%.processed.sha256: $(BUILD)/tables.stamp ;
 
 # The work summary's figures, per build (two builds of one dataset may name different summaries).
 $(OUT)/indicators.csv: $(SUMMARY_RECORD) src/analysis/summary/indicators.py \

@@ -371,6 +371,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     "exits_high": _col("退出上限（户）", "Exits, upper bound", "count"),
     "entry_rate": _col("进入率（%）", "Entry rate (%)", "pct"),
     "exit_rate": _col("退出率（%）", "Exit rate (%)", "pct"),
+    "stock_gap": _col("年末存量缺数原因", "Year-end stock missing because", "code"),
+    "opening_gap": _col("年初存量缺数原因", "Opening stock missing because", "code"),
+    "new_gap": _col("新设缺数原因", "New registrations missing because", "code"),
+    "exits_gap": _col("注销缺数原因", "Exits missing because", "code"),
     "span": _col("目标期", "Target span"),
     "observed_growth_rate": _col("实际年均增长（%）", "Observed growth a year (%)", "pct"),
     "trend_growth_rate": _col("趋势年均增长（%）", "Trend growth a year (%)", "pct"),
@@ -386,6 +390,16 @@ COLUMNS: dict[str, dict[str, str]] = {
     "unit": _col("单位", "Unit"),
     "qualifier": _col("数值性质", "Figure is", "code"),
     "is_growth_rate": _col("是否增长率", "Growth rate", "flag"),
+    "role": _col("数字性质", "Stated as", "code"),
+    "summary": _col("工作总结", "Work summary"),
+    "sentence": _col("原句", "Sentence"),
+    "change_from": _col("比较年份", "Change from year", "year"),
+    "change": _col("变化", "Change", "number"),
+    "change_lower": _col("变化下限", "Change, lower bound", "number"),
+    "change_upper": _col("变化上限", "Change, upper bound", "number"),
+    "implied_value": _col("两年数字推出的增长（%）", "Growth implied by the two years (%)", "number"),
+    "implied_lower": _col("推出增长下限（%）", "Implied growth, lower bound (%)", "number"),
+    "implied_upper": _col("推出增长上限（%）", "Implied growth, upper bound (%)", "number"),
     "indicator": _col("指标", "Indicator", "code"),
     "stated_value": _col("总结数值", "Stated value", "number"),
     "stated_lower": _col("总结下限", "Stated, lower bound", "number"),
@@ -467,6 +481,10 @@ TABLES: dict[str, dict[str, str]] = {
                            "sheet_zh": "隐去的数字", "sheet_en": "Redacted figures"},
     "summary_comparison": {"zh": "总结数字与结构化数据对照", "en": "Stated figures against the structured data",
                            "sheet_zh": "总结与数据对照", "sheet_en": "Summary vs data"},
+    "summary_over_years": {"zh": "历年工作总结中的同一指标", "en": "The same indicator in each year's summary",
+                           "sheet_zh": "历年总结指标", "sheet_en": "Summaries over years"},
+    "summary_growth_checks": {"zh": "总结所述增长率与两年数字的核对", "en": "Stated growth rates against the two years' figures",
+                              "sheet_zh": "增长率核对", "sheet_en": "Growth-rate checks"},
 }
 
 #: Code values shown in tables by their label (a value not listed is shown as written).
@@ -484,6 +502,8 @@ VALUES: dict[str, dict[str, str]] = {
     "not comparable": {"zh": "无法比较", "en": "not comparable"},
     "all": {"zh": "国内外合计", "en": "domestic and foreign"}, "domestic": {"zh": "国内", "en": "domestic"},
     "SAMR": {"zh": "市场监管总局", "en": "SAMR"},
+    "not_published": {"zh": "未公布", "en": "not published"}, "not_collected": {"zh": "未收录", "en": "not in the data"},
+    "stated": {"zh": "陈述", "en": "stated"}, "rank": {"zh": "排名", "en": "rank"}, "target": {"zh": "目标", "en": "target"},
     "two-proportion z-test": {"zh": "两比例z检验", "en": "two-proportion z-test"},
     "two-proportion z-test with Yates continuity correction": {"zh": "两比例z检验（Yates校正）",
                                                                "en": "two-proportion z-test (Yates)"},
@@ -540,6 +560,8 @@ def value_label(value: str, lang: str) -> str:
 
 #: What each figure shows, for its one-line caption under it in the report (the source follows).
 FIGURES: dict[str, dict[str, str]] = {
+    "summary_over_years": {"zh": "至少两年工作总结都写到的指标（隐去的数字画为上下限）",
+                           "en": "Indicators stated in at least two years' summaries (redacted figures drawn as bounds)"},
     "sampling_pass_rates": {"zh": "各年抽检合格率及95% Wilson区间；左侧小图为0–100%全刻度，右侧为放大后的纵轴",
                             "en": "Pass rate by year with 95% Wilson intervals; left, the full 0–100% scale; right, "
                                   "the magnified axis"},
