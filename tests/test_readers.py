@@ -62,12 +62,12 @@ def test_shipped_data_loads_identically_from_csv_gbk_and_xlsx(tmp_path, name, fo
 
 
 ENGLISH = """region,level,scope,year,period,category,batches,unqualified,unqualified_rate_pct,source_url,note
-Fujian,province,all_levels,2021,FY,all,154000000,6380000,2.59,https://a.example/fj,
+Fujian,province,all_levels,2021,FY,all,154000000,6380000,4.14,https://a.example/fj,
 China,national,all_levels,2020,H1,all,6954438,187368,2.69,https://a.example/cn,as published
 Fujian Province,province,all_levels,2020,Q1-Q3,all,12345,67,,https://a.example/fj2,
 """
 CHINESE = """地区,层级,范围,年份,期间,类别,抽检批次,不合格批次,不合格率（%）,来源,备注
-福建,省级,all_levels,2021年,全年,all,1.54亿,６３８万余,2.59%,https://a.example/fj,
+福建,省级,all_levels,2021年,全年,all,1.54亿,６３８万余,4.14%,https://a.example/fj,
 全国,国家级,all_levels,２０２０年度,上半年,all,"６，９５４，４３８",１８７３６８,２.６９％,https://a.example/cn,as published
 福建省,省,all_levels,二〇二〇年,前三季度,all,一万二千三百四十五,六十七,—,https://a.example/fj2,
 """
