@@ -181,8 +181,9 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _csv_records(path: Path, where: str) -> tuple[list[list], str, bool]:
-    """Records of a CSV file, how it was read, and whether its last line ends without a line break."""
+def _csv_records(path: Path, where: str) -> tuple[list[list], str, bool, bool]:
+    """Records of a CSV file, how it was read, whether its last line ends without a line break, and
+    whether it holds invisible characters (:data:`INVISIBLE`)."""
     data = path.read_bytes()
     if not data.strip():
         raise _fail(where, None, "the file is empty", "a header row and data rows")
@@ -200,7 +201,7 @@ def _csv_records(path: Path, where: str) -> tuple[list[list], str, bool]:
         raise _fail(where, row, f"broken quoting ({err})",
                     'quotes only around a whole cell, a quote inside a cell doubled ("")') from err
     how = encoding if delimiter == "," else f"{encoding}, tab-separated"
-    return records, how, not text.endswith(("\n", "\r"))
+    return records, how, not text.endswith(("\n", "\r")), INVISIBLE_RE.search(text) is not None
 
 
 def _format_literals(number_format: str) -> tuple[str, str]:
@@ -388,43 +389,60 @@ def _row_problem(cells: list, row: int, width: int, raw_header: list[str], where
     return None
 
 
-def _table(records: list[list], where: str, cut_short: bool, padded: bool) -> pd.DataFrame:
+def _blank_row(cells) -> bool:
+    try:
+        return not "".join(cells).strip()  # text cells: one call for the row
+    except TypeError:
+        return all(_blank(c) for c in cells)
+
+
+def _table(records: list[list], where: str, cut_short: bool, padded: bool, invisible: bool = True) -> pd.DataFrame:
     """Cells under their headers, indexed by row number; ragged rows and headless values are errors.
 
     ``padded``: rows may end before the header does (a workbook stores no empty trailing cells).
+    ``invisible``: the cells may hold invisible characters (False when the whole text has none).
     ``frame.attrs`` holds ``header_row``, ``units`` (noted above the header) and ``invisible`` (row ->
     invisible characters removed from its cells).
     """
-    import pandas as pd  # imported here: the notebook runner writes files without needing pandas
+    import numpy as np  # imported here: the notebook runner writes files without needing them
+    import pandas as pd
 
     header_at = _header_index(records, where)
     units = _unit_notes(records, header_at, where)
-    invisible = _strip_invisible(records, header_at)
+    invisible = _strip_invisible(records, header_at) if invisible else {}
     raw_header = [str(c).strip() if not _blank(c) else "" for c in records[header_at]]
     width = max(i for i, name in enumerate(raw_header) if name) + 1
+    body = records[header_at + 1:]
+    first_row = header_at + 2
+    # Rows of exactly the header's width under a header without gaps are checked column by column below;
+    # only the others (ragged, or under an unnamed column) are looked at one by one.
     clean_width = all(raw_header[:width]) and len(raw_header) == width
-    problems, rows, index = [], [], []
-    last = len(records) - 1
-    for i in range(header_at + 1, len(records)):
-        cells, row = records[i], i + 1
+    lengths = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    odd = np.flatnonzero(lengths != width) if clean_width else np.arange(len(body))
+    keep = np.ones(len(body), dtype=bool)
+    problems = []
+    for k in odd:
+        cells = body[k]
         if padded and len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        if not (clean_width and len(cells) == width):
-            if all(_blank(c) for c in cells):
-                continue
-            problem = _row_problem(cells, row, width, raw_header, where, cut_short and i == last, padded)
-            if problem is not None:
-                problems.append(problem)
-        elif all(_blank(c) for c in cells):
+        if _blank_row(cells):
+            keep[k] = False
             continue
-        rows.append(cells[:width])
-        index.append(row)
+        problem = _row_problem(cells, first_row + int(k), width, raw_header, where,
+                               cut_short and k == len(body) - 1, padded)
+        if problem is not None:
+            problems.append(problem)
+        body[k] = cells[:width]
     if problems:
         raise DataError(problems)
+    frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(columns=range(width))
+    blank = np.ones(len(body), dtype=bool)
+    for j in range(width):
+        blank &= frame[j].astype(str).str.strip().eq("").to_numpy()
+    keep &= ~blank
     named = [j for j in range(width) if raw_header[j]]
-    cells = rows if len(named) == width else [[r[j] for j in named] for r in rows]
-    frame = pd.DataFrame(cells, columns=[raw_header[j] for j in named],
-                         index=pd.Index(index, name="row", dtype="int64"), dtype=object)
+    frame = frame.loc[keep, named].set_axis([raw_header[j] for j in named], axis=1)
+    frame.index = pd.Index(np.flatnonzero(keep) + first_row, name="row", dtype="int64")
     frame.attrs.update(header_row=header_at + 1, units=units, invisible=invisible)
     return frame
 
@@ -466,8 +484,8 @@ def read_cells(path: Path | str, sheet: str | None = None) -> tuple[pd.DataFrame
                     "an .xlsx workbook (Save As .xlsx in Excel or WPS) or a .csv file")
     if suffix not in CSV_SUFFIXES:
         raise _fail(where, None, f"unsupported file type {path.suffix!r}", "a .csv or .xlsx file")
-    records, how, cut_short = _csv_records(path, where)
-    frame = _table(records, where, cut_short, padded=False)
+    records, how, cut_short, invisible = _csv_records(path, where)
+    frame = _table(records, where, cut_short, padded=False, invisible=invisible)
     return frame, _how(how, frame)
 
 

@@ -27,11 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis.readers.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
-from analysis.readers.numbers import (NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
+from analysis.readers.numbers import (MISSING_TEXTS, NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
                               parse_year)
 
 #: Column names accepted for each canonical column (Chinese headers exported by government systems).
@@ -94,6 +95,8 @@ URL_PATTERN = r"https?://\S+"
 URL_LIKE_PATTERN = r"(?i)(?:h?t?t?ps?|ftp)\s*[:：/]|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/"
 #: Counts above this cannot be held exactly as numbers (2**53): a 20-digit count is a pasted ID or garbage.
 MAX_COUNT = 2**53
+#: No text longer than this is a "not published" mark (see :data:`~analysis.readers.numbers.MISSING_TEXTS`).
+MAX_MISSING_LENGTH = max(len(t) for t in MISSING_TEXTS)
 #: A stored number this close to an integer (relative) is that integer: 17.000000000000004 is 17.
 FLOAT_NOISE = 1e-9
 #: The columns ``<name>_<detail>`` a count field adds beside its value: these attributes of its
@@ -182,6 +185,8 @@ def _is_missing(cell) -> bool:
     """Empty, or a dash/NaN written for "not published" (-, —, nan)."""
     if cell is None or str(cell).strip() == "":
         return True
+    if isinstance(cell, str) and len(cell.strip()) > MAX_MISSING_LENGTH:
+        return False
     try:
         return parse_number(cell).qualifier == "missing"
     except NumberFormatError:
@@ -264,41 +269,70 @@ def _parse_cell(field: Field, cell):
     return _parse_text(cell, field), None
 
 
+_PLAIN_COUNT = re.compile(r"[0-9]{1,15}")
+_PLAIN_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,12})?")
+
+
+def _parse_once(field: Field, cell) -> tuple[object, ParsedNumber | None, tuple[str, str] | None]:
+    """One distinct cell of a column: ``(value, parsed number, problem)``; the problem is ``(message,
+    expected)`` or None. A plain count or percentage (the bulk of a large table) skips the full parser."""
+    if field.kind == "count" and isinstance(cell, str) and _PLAIN_COUNT.fullmatch(cell):
+        value = int(cell)
+        return value, ParsedNumber(float(value), float(value), float(value), "exact", cell), None
+    if field.kind == "percent" and isinstance(cell, str) and _PLAIN_PERCENT.fullmatch(cell):
+        return float(cell), None, None
+    if _is_missing(cell):
+        if field.nullable:
+            return None, None, None
+        text = str(cell).strip()
+        return None, None, (f"no value: {text!r}" if text else "empty cell", _expected(field))
+    try:
+        value, number = _parse_cell(field, cell)
+    except _CellError as err:
+        return None, None, (str(err), err.expected)
+    return value, number, None
+
+
+def _distinct(cells: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes and distinct cells of a column; a number and its text (17 and "17") stay distinct."""
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        cells = cells.map(lambda c: c if isinstance(c, str) else (type(c), c))
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    return codes, [u[1] if isinstance(u, tuple) else u for u in uniques]
+
+
 def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse every present column; unparsable cells become empty and give a problem each.
 
-    A count field also gets the columns of :data:`COUNT_DETAILS`.
+    Each distinct cell of a column is parsed once, so a million rows of a few hundred distinct values
+    (regions, years, categories) cost little more than those values. A count field also gets the columns
+    of :data:`COUNT_DETAILS`.
     """
     problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
+    rows = frame.index.to_numpy()
     for field in schema.fields:
-        values, numbers = [], []
         cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
-        for row, cell in cells.items():
-            value = number = None
-            if _is_missing(cell):
-                if not field.nullable:
-                    text = str(cell).strip()
-                    problems.append(Problem(where, int(row), field.name,
-                                            f"no value: {text!r}" if text else "empty cell", _expected(field)))
-            else:
-                try:
-                    value, number = _parse_cell(field, cell)
-                except _CellError as err:
-                    problems.append(Problem(where, int(row), field.name, str(err), err.expected))
-            values.append(value)
-            numbers.append(number)
+        codes, uniques = _distinct(cells)
+        results = [_parse_once(field, cell) for cell in uniques]
+        for k, (_, _, problem) in enumerate(results):
+            if problem is not None:
+                problems += [Problem(where, int(row), field.name, *problem) for row in rows[codes == k]]
+        values = np.empty(len(results), dtype=object)
+        values[:] = [value for value, _, _ in results]
         if field.kind in ("count", "year"):
-            out[field.name] = pd.array(values, dtype="Int64")
+            out[field.name] = pd.array(values[codes], dtype="Int64")
         elif field.kind == "percent":
-            out[field.name] = pd.to_numeric(pd.Series(values, index=frame.index, dtype=object))
+            out[field.name] = pd.to_numeric(pd.Series(values[codes], index=frame.index, dtype=object))
         else:
-            out[field.name] = pd.Series(values, index=frame.index, dtype=object)
+            out[field.name] = pd.Series(values[codes], index=frame.index, dtype=object)
         if field.kind == "count":
+            numbers = [number for _, number, _ in results]
             for detail in COUNT_DETAILS:
-                column = [getattr(n, detail) if n is not None else None for n in numbers]
+                column = np.empty(len(numbers), dtype=object)
+                column[:] = [getattr(n, detail) if n is not None else None for n in numbers]
                 dtype = "Float64" if detail in ("lower", "upper") else object
-                out[f"{field.name}_{detail}"] = pd.Series(column, index=frame.index, dtype=dtype)
+                out[f"{field.name}_{detail}"] = pd.Series(column[codes], index=frame.index, dtype=dtype)
     return out, problems
 
 
