@@ -24,7 +24,7 @@ import jinja2
 import openpyxl
 import pandas as pd
 
-from analysis.readers.io import write_atomic, write_text
+from analysis.readers.io import append_table, write_atomic, write_text
 from analysis.present.labels import dataset_marker
 from analysis.build.provenance import provenance
 
@@ -145,9 +145,7 @@ def tables_xlsx(out_dir: Path | str) -> bytes:
         for table in section["tables"]:
             frame = pd.read_csv(out_dir / table["file"], keep_default_na=False, na_values=[""])
             sheet = workbook.create_sheet(_sheet_name(Path(table["file"]).stem, used))
-            sheet.append([str(c) for c in frame.columns])
-            for row in frame.itertuples(index=False):
-                sheet.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+            append_table(sheet, frame)
     if not workbook.sheetnames:
         workbook.create_sheet("empty")
     workbook.properties.creator = "amr-review"

@@ -548,3 +548,26 @@ def write_csv(frame: pd.DataFrame, path: Path | str, keep_unchanged: bool = Fals
 def write_text(text: str, path: Path | str) -> Path:
     """Write UTF-8 text atomically."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def append_table(sheet, frame: pd.DataFrame) -> None:
+    """Append a table (header, then rows) to an openpyxl worksheet, every text cell written as text.
+
+    openpyxl stores a string starting with ``=`` as a formula, so a note or category reading
+    ``=HYPERLINK(...)`` would run when a colleague opens the workbook: here every string from the data
+    is a text cell (type ``s``). Empty cells (NA) stay empty; numbers stay numbers; control characters,
+    which an .xlsx cannot hold (text extracted from PDFs has them), are dropped.
+    """
+    import pandas as pd  # imported here: the notebook runner writes files without needing pandas
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        return value.item() if hasattr(value, "item") else value
+
+    for values in [[str(c) for c in frame.columns], *frame.itertuples(index=False)]:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else cell(v) for v in values])
+        for written in sheet[sheet.max_row]:
+            if isinstance(written.value, str):
+                written.data_type = "s"

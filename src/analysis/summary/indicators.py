@@ -58,9 +58,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+import openpyxl
 
-from analysis.readers.io import ENCODINGS, DataError, Problem, display_path, write_atomic, write_csv
+from analysis.readers.io import (ENCODINGS, DataError, Problem, append_table, display_path, write_atomic,
+                                 write_csv)
 from analysis.readers.numbers import (
     CN_DIGITS,
     DIRECTION_WORDS,
@@ -529,14 +530,13 @@ def _parser() -> _Parser:
 
 
 def _write_xlsx(frame: pd.DataFrame, unparsed: pd.DataFrame, path: Path) -> None:
-    """Both tables as sheets ``indicators`` and ``unparsed``; control characters (from PDF text) dropped."""
-    sheets = {name: table.replace(ILLEGAL_CHARACTERS_RE, "", regex=True)
-              for name, table in (("indicators", frame), ("unparsed", unparsed))}
-
+    """Both tables as sheets ``indicators`` and ``unparsed``, text as text cells (see :func:`append_table`)."""
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name, index=False)
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name, table in (("indicators", frame), ("unparsed", unparsed)):
+            append_table(book.create_sheet(name), table)
+        book.save(tmp)
     write_atomic(path, write)
 
 
