@@ -55,11 +55,11 @@ data: $(TABLES:%=$(PROC)/%.csv) ## Validate raw tables and write data/processed/
 # change keeps its file and time, so only the notebooks that read a changed table re-run.
 $(PROC)/.tables.stamp: $(wildcard $(RAW)/*.csv $(RAW)/*.xlsx) $(STAMP) \
                        $(STEP_TABLES:%=src/analysis/%/step.py) $(wildcard src/analysis/readers/*.py)
-	$(PY) -m analysis process --dataset $(DATASET)
+	$(PY) -m analysis process --dataset $(DATASET) --params $(PARAMS)
 	@touch $@
 
 $(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp
-	@test -f $@ || $(PY) -m analysis process --dataset $(DATASET)
+	@test -f $@ || $(PY) -m analysis process --dataset $(DATASET) --params $(PARAMS)
 
 $(PROC)/indicators.csv: $(SUMMARY) src/analysis/summary/indicators.py src/analysis/readers/numbers.py src/analysis/readers/io.py $(STAMP)
 	$(PY) -m analysis indicators $(SUMMARY) -o $@

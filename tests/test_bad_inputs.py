@@ -484,3 +484,27 @@ def test_a_cell_with_a_line_break_is_one_spreadsheet_row(tmp_path):
     with pytest.raises(DataError) as err:
         sampling.read(path.parent)
     assert str(err.value) == f"{path}:3: column 'batches': not a number: 'abc'; {COUNT_EXAMPLE}"
+
+
+def test_a_build_chooses_the_sheet_of_a_workbook_with_a_cover_sheet_first(tmp_path):
+    raw = _raw_dir(tmp_path, "sampling.xlsx", workbook_bytes({"封面": [["2021年食品安全监督抽检情况"]],
+                                                              "数据": [COLUMNS, *numeric()]}))
+    params = {"notebooks": {}, "sheets": {"sampling.xlsx": "数据"}}
+    sheet = datasets.sheets(params)["sampling"]
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "sampling.csv").write_bytes(csv_bytes())
+    expected = sampling.process(good, tmp_path / "from_csv").read_bytes()
+    assert sampling.process(raw, tmp_path / "processed", sheet=sheet).read_bytes() == expected
+
+
+@pytest.mark.parametrize("sheets, message", [
+    ({"抽检.xlsx": "数据"}, "sheets: no dataset step reads a file named '抽检.xlsx'; expected one of sampling.xlsx, "
+                          "patents.xlsx, market_entities.xlsx"),
+    ({"sampling": ""}, "sheets: sampling: expected a sheet name, got ''"),
+    (["数据"], "sheets: expected a mapping of raw file name to sheet name, got ['数据']"),
+])
+def test_a_sheets_key_that_names_no_step_or_no_sheet_is_refused(sheets, message):
+    with pytest.raises(ValueError) as err:
+        datasets.sheets({"sheets": sheets})
+    assert str(err.value) == message

@@ -10,12 +10,18 @@ from analysis.readers.io import DataError
 
 
 def _process(args) -> int:
+    from analysis.build.runner import load_params
     from analysis.readers import datasets
 
+    try:
+        sheets = datasets.sheets(load_params(args.params)) if args.params else {}
+    except ValueError as err:
+        print(f"{args.params}: {err}", file=sys.stderr)
+        return 1
     for name in args.names or list(datasets.STEPS):
         _, processed_dir = dataset_dirs(args.dataset)
         before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
-        path = datasets.process(name, args.dataset)
+        path = datasets.process(name, args.dataset, sheet=sheets.get(name))
         unchanged = before == [path.stat().st_mtime_ns]
         print(f"{'unchanged' if unchanged else 'wrote'} {path.relative_to(PROJ_ROOT)}")
     return 0
@@ -100,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("process", help="raw -> processed tables (validated)")
     p.add_argument("names", nargs="*", help="dataset steps (default: all)")
     p.add_argument("--dataset", default="public", help="data folder: public or a subfolder of data/raw")
+    p.add_argument("--params", type=Path, default=None,
+                   help="parameters file whose `sheets:` names the sheet of each workbook")
     p.set_defaults(func=_process)
     p = sub.add_parser("validate", help="check raw files and print their problems")
     p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: first)")
+    p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: the sheet the workbook opens on)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="execute one notebook for a build")
     p.add_argument("name")

@@ -78,9 +78,13 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
         key=lambda col: col.map(order) if col.name == "patent_type" else col)
 
 
-def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
-    """Read, validate, tidy and write ``patents.csv`` to the processed folder (atomically)."""
-    raw, _ = read(raw_dir)
+def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR,
+            sheet: str | None = None) -> Path:
+    """Read, validate, tidy and write ``patents.csv`` to the processed folder (atomically).
+
+    ``sheet``: the sheet of a workbook to read (default: the sheet it opens on).
+    """
+    raw, _ = read(raw_dir, sheet=sheet)
     return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
 
