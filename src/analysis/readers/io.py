@@ -191,8 +191,11 @@ def _csv_records(path: Path, where: str) -> tuple[list[list], str, bool, bool]:
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list] = []
+    # A cell repeated down a column (region, year, source) is kept once: a large export's rows then cost
+    # little more than their distinct values.
+    distinct: dict[str, str] = {}
     try:
-        records.extend(reader)
+        records.extend([distinct.setdefault(c, c) for c in row] for row in reader)
     except csv.Error as err:
         row = len(records) + 1
         if "unexpected end of data" in str(err):
