@@ -52,6 +52,8 @@ BINARY_SIGNATURES = (
     (b"\xd0\xcf\x11\xe0", "the file is an old Excel .xls workbook (or another binary file), not CSV text",
      "a CSV file, or the workbook saved as .xlsx"),
 )
+#: One line of text with its line break (\r\n, \n or \r), the way csv reads a file opened with newline="".
+LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 #: Delimiters a CSV export may use, and how much of its start decides which one it uses.
 DELIMITERS = (",", "\t")
 SNIFF_ROWS, SNIFF_CHARS = 20, 65536
@@ -189,7 +191,8 @@ def _csv_records(path: Path, where: str) -> tuple[list[list], str, bool, bool]:
         raise _fail(where, None, "the file is empty", "a header row and data rows")
     text, encoding = _decode(data, where)
     delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    lines = (m.group(0) for m in LINE_RE.finditer(text))  # as io.StringIO(text, newline="") splits, without a copy
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     records: list[list] = []
     # A cell repeated down a column (region, year, source) is kept once: a large export's rows then cost
     # little more than their distinct values.
