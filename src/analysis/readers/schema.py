@@ -270,6 +270,9 @@ def _parse_cell(field: Field, cell):
 
 
 _PLAIN_COUNT = re.compile(r"[0-9]{1,15}")
+#: Stands for the parsed number of a plain count (exact; bounds = value; text = the cell), whose details
+#: :func:`_parse` fills in without an object per distinct cell.
+_PLAIN = ParsedNumber(None, None, None, "exact", "")
 _PLAIN_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,12})?")
 
 
@@ -277,8 +280,7 @@ def _parse_once(field: Field, cell) -> tuple[object, ParsedNumber | None, tuple[
     """One distinct cell of a column: ``(value, parsed number, problem)``; the problem is ``(message,
     expected)`` or None. A plain count or percentage (the bulk of a large table) skips the full parser."""
     if field.kind == "count" and isinstance(cell, str) and _PLAIN_COUNT.fullmatch(cell):
-        value = int(cell)
-        return value, ParsedNumber(float(value), float(value), float(value), "exact", cell), None
+        return int(cell), _PLAIN, None
     if field.kind == "percent" and isinstance(cell, str) and _PLAIN_PERCENT.fullmatch(cell):
         return float(cell), None, None
     if _is_missing(cell):
@@ -315,9 +317,9 @@ def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.Dat
         cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
         codes, uniques = _distinct(cells)
         results = [_parse_once(field, cell) for cell in uniques]
-        for k, (_, _, problem) in enumerate(results):
-            if problem is not None:
-                problems += [Problem(where, int(row), field.name, *problem) for row in rows[codes == k]]
+        failed = np.array([problem is not None for _, _, problem in results], dtype=bool)
+        for row, code in zip(rows[failed[codes]], codes[failed[codes]]):
+            problems.append(Problem(where, int(row), field.name, *results[code][2]))
         values = np.empty(len(results), dtype=object)
         values[:] = [value for value, _, _ in results]
         if field.kind in ("count", "year"):
@@ -330,7 +332,9 @@ def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.Dat
             numbers = [number for _, number, _ in results]
             for detail in COUNT_DETAILS:
                 column = np.empty(len(numbers), dtype=object)
-                column[:] = [getattr(n, detail) if n is not None else None for n in numbers]
+                column[:] = [None if n is None else getattr(n, detail) if n is not _PLAIN
+                             else "exact" if detail == "qualifier" else cell if detail == "text" else float(value)
+                             for n, cell, (value, _, _) in zip(numbers, uniques, results)]
                 dtype = "Float64" if detail in ("lower", "upper") else object
                 out[f"{field.name}_{detail}"] = pd.Series(column[codes], index=frame.index, dtype=dtype)
     return out, problems
@@ -431,10 +435,11 @@ def rate_of_counts(rate: str, part: str, whole: str) -> TableCheck:
     def check(parsed: pd.DataFrame, where: str) -> list[Problem]:
         exact = (parsed[f"{part}_qualifier"].eq("exact") & parsed[f"{whole}_qualifier"].eq("exact")
                  & parsed[rate].notna() & parsed[whole].gt(0)).fillna(False).astype(bool)
-        rows = parsed[exact]
+        rows = parsed.loc[exact, ["source_row", rate, part, whole]]
         computed = 100 * rows[part].astype(float) / rows[whole].astype(float)
         printed = rows[rate].astype(float)
-        decimals = printed.map(lambda v: len(repr(round(v, 10)).partition(".")[2].rstrip("0")))
+        printed_digits = {v: len(repr(round(float(v), 10)).partition(".")[2].rstrip("0")) for v in printed.unique()}
+        decimals = printed.map(printed_digits)
         off = (printed - computed).abs() > 0.5 * 10.0 ** -decimals + 1e-9
         return [Problem(where, int(r["source_row"]), rate,
                         f"published rate {_show(r[rate])}% is not {part}/{whole} = {int(r[part])}/{int(r[whole])} "
@@ -516,9 +521,11 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
     parsed, problems = _parse(frame, schema, where)
     problems += _pandera_problems(parsed, schema, where)
     parsed.insert(0, "source_row", parsed.index.astype(int))
-    clean = parsed.drop(index=[p.row for p in problems if p.row in parsed.index])
+    bad_rows = {p.row for p in problems if p.row in parsed.index}
+    clean = (parsed.drop(index=list(bad_rows)) if bad_rows else parsed).set_axis(
+        pd.RangeIndex(len(parsed) - len(bad_rows)), axis=0, copy=False)  # no copy of a large clean table
     for check in schema.checks:
-        problems += check(clean.reset_index(drop=True), where)
+        problems += check(clean, where)
     if problems:
         written = {canonical_column(h): h for h in headers}
         order = {name: i for i, name in enumerate(written)}
