@@ -10,8 +10,10 @@ import dataclasses
 import datetime
 import io
 import random
+import re
 import subprocess
 import sys
+import zipfile
 
 import openpyxl
 import pytest
@@ -34,6 +36,10 @@ BASE = [  # spreadsheet rows 2, 3, 4
 THIS_YEAR = datetime.date.today().year
 FORMULA_HINT = "expected a value (correct the formula or paste values)"
 COUNT_EXAMPLE = "expected a count such as 6954438, 1.54亿 or 638万余"
+SOURCE_HINT = ("expected a source URL starting with http:// or https:// and a host name, without spaces, braces "
+               "or quotes, or a description of the source (本局登记注册系统导出 2022-01-05)")
+RATE_HINT = ("expected the rate of the row's own counts, to the rounding of its printed digits (a fraction "
+             "written in a percent column?)")
 
 
 def table(rows=BASE, header=COLUMNS) -> str:
@@ -67,6 +73,42 @@ def xlsx_bytes(rows=BASE, header=COLUMNS, sheet="Sheet1") -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def workbook_bytes(sheets: dict, active: str | None = None, hidden=(), formats=None) -> bytes:
+    """A workbook of several sheets (name -> rows), opening on ``active``, with ``hidden`` sheets and
+    number formats ``{(sheet, cell): format}``."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for cells in rows:
+            sheet.append([c if c != "" else None for c in cells])
+        sheet.sheet_state = "hidden" if name in hidden else "visible"
+    for (name, ref), number_format in (formats or {}).items():
+        book[name][ref].number_format = number_format
+    book.active = book.sheetnames.index(active or next(iter(sheets)))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def opening_on_first_sheet(data: bytes) -> bytes:
+    """The workbook set to open on its first sheet, as other tools write it even when that sheet is hidden
+    (openpyxl itself moves the active sheet off a hidden one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                content = re.sub(rb'activeTab="\d+"', b'activeTab="0"', content)
+            dst.writestr(info, content)
+    return out.getvalue()
+
+
+def numeric(rows=BASE) -> list[list]:
+    """Rows as a workbook holds them: counts and years as numbers where they are plain digits."""
+    return [[int(c) if c.isdigit() else c for c in r] for r in rows]
 
 
 def cut(text: str, marker: str) -> bytes:
@@ -157,20 +199,16 @@ CASES = [
     ("unknown level", "sampling.csv", csv_bytes(edit(2, level="town")),
      ["{raw}:2: column 'level': unknown level 'town'; expected one of national, province, city, county, "
       "district"]),
-    ("non-URL source", "sampling.csv", csv_bytes(edit(2, source_url="SAMR 通告2022年第15号")),
-     ["{raw}:2: column 'source_url': not a URL: 'SAMR 通告2022年第15号'; expected a source URL starting with "
-      "http:// or https:// and a host name, without spaces, braces or quotes"]),
+    ("mistyped URL scheme", "sampling.csv", csv_bytes(edit(2, source_url="htp://www.samr.gov.cn/x")),
+     [f"{{raw}}:2: column 'source_url': not a URL: 'htp://www.samr.gov.cn/x'; {SOURCE_HINT}"]),
     ("URL without scheme", "sampling.csv", csv_bytes(edit(3, source_url="www.samr.gov.cn/x")),
-     ["{raw}:3: column 'source_url': not a URL: 'www.samr.gov.cn/x'; expected a source URL starting with "
-      "http:// or https:// and a host name, without spaces, braces or quotes"]),
+     [f"{{raw}}:3: column 'source_url': not a URL: 'www.samr.gov.cn/x'; {SOURCE_HINT}"]),
     ("URL with an unfilled template", "sampling.csv",
      csv_bytes(edit(2, source_url="https://freewechat.com/a/MzA4NjcxNjkzNw==/2651936835/{{href}}")),
-     ["{raw}:2: column 'source_url': not a URL: 'https://freewechat.com/a/MzA4NjcxNjkzNw==/2651936835/{{{{href}}}}'; "
-      "expected a source URL starting with http:// or https:// and a host name, without spaces, braces or "
-      "quotes"]),
+     [f"{{raw}}:2: column 'source_url': not a URL: 'https://freewechat.com/a/MzA4NjcxNjkzNw==/2651936835/"
+      f"{{{{{{{{href}}}}}}}}'; {SOURCE_HINT}"]),
     ("URL with a space", "sampling.csv", csv_bytes(edit(2, source_url="https://www.samr.gov.cn/a b.html")),
-     ["{raw}:2: column 'source_url': not a URL: 'https://www.samr.gov.cn/a b.html'; expected a source URL "
-      "starting with http:// or https:// and a host name, without spaces, braces or quotes"]),
+     [f"{{raw}}:2: column 'source_url': not a URL: 'https://www.samr.gov.cn/a b.html'; {SOURCE_HINT}"]),
     ("fractional count", "sampling.csv", csv_bytes(edit(2, batches="2459894.5")),
      ["{raw}:2: column 'batches': not a whole number: 2459894.5; expected a whole number >= 0"]),
     ("redacted value", "sampling.csv", csv_bytes(edit(2, unqualified="XXX")),
@@ -210,7 +248,7 @@ CASES = [
       "(the header says what is counted)"]),
     ("empty required cell", "sampling.csv", csv_bytes(edit(3, region="", category="-")),
      ["{raw}:3: column 'region': empty cell; expected region name, e.g. 全国, 福建省, a district",
-      "{raw}:3: column 'category': no value: '-'; expected 'all' or the food category as printed"]),
+      "{raw}:3: column 'category': no value: '-'; expected 'all' (合计, 总计, 全部) or the food category as printed"]),
     ("unquoted comma in a note", "sampling.csv", table().replace('"rounded, as published"', "rounded, as published")
      .encode(),
      ["{raw}:4: 12 cells where the header has 11 (extra value 'as published'); expected one cell per header "
@@ -242,6 +280,50 @@ CASES = [
      .encode("gbk"),
      ["{raw}:2: column '不合格批次' (unqualified): unqualified 13000 is greater than batches 12000; expected "
       "unqualified <= batches"]),
+    # issue 19: inputs that gave a wrong number with no message
+    ("workbook opening on a hidden sheet", "sampling.xlsx",
+     opening_on_first_sheet(workbook_bytes({"旧稿": [COLUMNS, *BASE], "2021": [COLUMNS, *BASE]}, active="2021",
+                                           hidden=("旧稿",))),
+     ["{raw}: the workbook opens on a hidden sheet; expected the sheet to read chosen by name (--sheet, or "
+      "`sheets:` in the parameters file): '旧稿', '2021'"]),
+    ("formula with no saved value", "sampling.xlsx",
+     workbook_bytes({"Sheet1": [COLUMNS, *numeric(edit(2, unqualified="=G2*0.026"))]}),
+     ["{raw}:2: cell H2 has the formula =G2*0.026 but no saved value; expected a value: open the workbook in "
+      "Excel or WPS and save it, or paste values"]),
+    ("unit line above the header", "sampling.csv",
+     ("2021年抽检情况\n单位：万批次\n" + table(edit(2, batches="245.9894", unqualified="6.3611"))).encode(),
+     ["{raw}:2: the unit note '单位：万批次' above the header scales every figure by 万批次; expected figures "
+      "written in full (125000, or 12.5万 in the cell) and the unit note removed"]),
+    ("number format showing a unit", "sampling.xlsx",
+     workbook_bytes({"Sheet1": [COLUMNS, *numeric(edit(3, batches="223", unqualified="5"))]},
+                    formats={("Sheet1", "G3"): '0"万批次"', ("Sheet1", "H3"): '0"万批次"'}),
+     ["{raw}:3: column 'batches': '223万批次' has the unit '批次'; expected a plain count without a unit (the header "
+      "says what is counted)",
+      "{raw}:3: column 'unqualified': '5万批次' has the unit '批次'; expected a plain count without a unit (the "
+      "header says what is counted)"]),
+    ("a fraction in a percent column", "sampling.csv",
+     csv_bytes(edit(2, batches="708", unqualified="17", unqualified_rate_pct="0.0240")),
+     [f"{{raw}}:2: column 'unqualified_rate_pct': published rate 0.024% is not unqualified/batches = 17/708 = "
+      f"2.401%; {RATE_HINT}"]),
+    ("published rate contradicting its counts", "sampling.csv",
+     table(edit(3, batches="1688", unqualified="45", unqualified_rate_pct="5%"),
+           ["地区", "层级", "范围", "年份", "期间", "类别", "抽检批次", "不合格批次", "不合格率", "来源", "备注"]).encode(),
+     [f"{{raw}}:3: column '不合格率' (unqualified_rate_pct): published rate 5% is not unqualified/batches = 45/1688 "
+      f"= 2.666%; {RATE_HINT}"]),
+    # issue 19: tracebacks that became one line
+    ("20-digit count", "sampling.csv", csv_bytes(edit(2, batches="12345678901234567890")),
+     ["{raw}:2: column 'batches': count '12345678901234567890' is too large (20 digits); expected a count up to "
+      "9007199254740992 (an ID or a pasted figure in a count column?)"]),
+    ("cover sheet first", "sampling.xlsx",
+     workbook_bytes({"封面": [["2021年食品安全监督抽检情况"], ["填报单位", "某区市场监督管理局"]],
+                     "数据": [COLUMNS, *BASE]}),
+     ["{raw}:2: none of the expected columns in the header (found '填报单位', '某区市场监督管理局'; read as xlsx sheet "
+      "封面); expected a header naming region, level, scope, year, period, category, batches, unqualified, "
+      "source_url in English or Chinese; or the sheet that holds the table, chosen by name (`sheets:` in the "
+      "parameters file, or --sheet)"]),
+    ("not a whole number beyond float noise", "sampling.csv", csv_bytes(edit(2, batches="17.0000001",
+                                                                             unqualified="1")),
+     ["{raw}:2: column 'batches': not a whole number: 17.0000001; expected a whole number >= 0"]),
 ]
 
 
@@ -408,3 +490,27 @@ def test_a_cell_with_a_line_break_is_one_spreadsheet_row(tmp_path):
     with pytest.raises(DataError) as err:
         sampling.read(path.parent)
     assert str(err.value) == f"{path}:3: column 'batches': not a number: 'abc'; {COUNT_EXAMPLE}"
+
+
+def test_a_build_chooses_the_sheet_of_a_workbook_with_a_cover_sheet_first(tmp_path):
+    raw = _raw_dir(tmp_path, "sampling.xlsx", workbook_bytes({"封面": [["2021年食品安全监督抽检情况"]],
+                                                              "数据": [COLUMNS, *numeric()]}))
+    params = {"notebooks": {}, "sheets": {"sampling.xlsx": "数据"}}
+    sheet = datasets.sheets(params)["sampling"]
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "sampling.csv").write_bytes(csv_bytes())
+    expected = sampling.process(good, tmp_path / "from_csv").read_bytes()
+    assert sampling.process(raw, tmp_path / "processed", sheet=sheet).read_bytes() == expected
+
+
+@pytest.mark.parametrize("sheets, message", [
+    ({"抽检.xlsx": "数据"}, "sheets: no dataset step reads a file named '抽检.xlsx'; expected one of sampling.xlsx, "
+                          "patents.xlsx, market_entities.xlsx"),
+    ({"sampling": ""}, "sheets: sampling: expected a sheet name, got ''"),
+    (["数据"], "sheets: expected a mapping of raw file name to sheet name, got ['数据']"),
+])
+def test_a_sheets_key_that_names_no_step_or_no_sheet_is_refused(sheets, message):
+    with pytest.raises(ValueError) as err:
+        datasets.sheets({"sheets": sheets})
+    assert str(err.value) == message

@@ -454,3 +454,16 @@ def test_python_m_analysis_indicators():
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode("utf-8").splitlines()[0] == ",".join(INDICATOR_COLUMNS)
+
+
+def test_cli_xlsx_writes_a_sentence_beginning_with_equals_as_text(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "summary.txt"
+    path.write_text("=HYPERLINK(\"http://x.example\",\"检查\")餐饮单位120家次。", encoding="utf-8")
+    out = tmp_path / "x.xlsx"
+    assert cli([str(path), "--format", "xlsx", "-o", str(out)]) == 0
+    sheet = openpyxl.load_workbook(out)["indicators"]
+    texts = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert any(c.value.startswith("=HYPERLINK") for c in texts)
+    assert {c.data_type for c in texts} == {"s"}

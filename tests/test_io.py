@@ -58,3 +58,20 @@ def test_unchanged_output_keeps_its_file_and_time_when_asked(tmp_path):
     assert target.stat().st_mtime > 1_000_000_000 and target.read_text() == "a\n2\n"
     write_csv(pd.DataFrame({"a": [2]}), target)
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_text_from_data_is_written_as_text_never_as_a_formula(tmp_path):
+    """A note beginning with = would be a formula (=HYPERLINK runs when the workbook is opened)."""
+    import openpyxl
+
+    from analysis.readers.io import append_table
+
+    note = '=HYPERLINK("http://evil.example","点击")'
+    frame = pd.DataFrame({"category": ["=1+1", "粮食加工品", None], "batches": [3, 4, 5], "note": [note, "合格", "-"]})
+    book = openpyxl.Workbook()
+    append_table(book.active, frame)
+    book.save(tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    cells = [(c.value, c.data_type) for row in sheet.iter_rows(min_row=2) for c in row]
+    assert cells == [("=1+1", "s"), (3, "n"), (note, "s"), ("粮食加工品", "s"), (4, "n"), ("合格", "s"),
+                     (None, "n"), (5, "n"), ("-", "s")]

@@ -400,3 +400,22 @@ def test_default_parameters_fit_the_shipped_data(national):
     used = market_entities.sources(table, "全国", types)
     assert "http://en.people.cn/n3/2022/0128/c90000-9950606.html" in used  # 2021 year-end stock
     assert "http://m.udxd.com/news/show-313537.html" not in used  # NON-SAMR 2021 new registrations
+
+
+def test_chinese_measures_and_revocations_make_exits_and_say_which(tmp_path):
+    """实有/新设/注销/吊销 as a register writes them; exits are deregistrations plus revocations."""
+    rows = ["丁区,district,2020,year-end,实有,SAMR,50000,,,,本局登记注册系统导出 2022-01-05,",
+            "丁区,district,2021,year-end,登记在册,SAMR,54000,,,,本局登记注册系统导出 2022-01-05,",
+            "丁区,district,2021,FY,新登记,SAMR,9000,,,,本局登记注册系统导出 2022-01-05,",
+            "丁区,district,2021,FY,注销,SAMR,4000,,,,本局登记注册系统导出 2022-01-05,",
+            "丁区,district,2021,FY,吊销,SAMR,1000,,,,本局登记注册系统导出 2022-01-05,",
+            "丁区,district,2020,FY,注销,SAMR,3000,,,,本局登记注册系统导出 2022-01-05,"]
+    table = _table(tmp_path, rows)
+    assert sorted(table["measure"].unique()) == ["deregistered", "new", "revoked", "stock"]
+    flows = market_entities.flows(table, "丁区", ["all_entities"]).set_index("year")
+    assert flows.loc[2021, ["exits", "exits_source", "exits_measures"]].tolist() == [5000, "published",
+                                                                                      "deregistered+revoked"]
+    assert flows.loc[2020, ["exits", "exits_measures"]].tolist() == [3000, "deregistered"]
+    check = market_entities.consistency_check(table)
+    assert check[["year", "exits", "flow_balance", "net_growth"]].values.tolist() == [[2021, 5000, 4000, 4000]]
+    assert market_entities.sources(table, "丁区") == ["本局登记注册系统导出 2022-01-05"]

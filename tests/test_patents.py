@@ -209,6 +209,8 @@ def test_coverage_notes_and_the_baseline_after_the_change():
                           "note": ["", "", "统计口径调整", "coverage adjusted", "", ""]})
     table = patents.notes(notes)
     assert table["coverage_change"].tolist() == [False, False, True, True, False, False]
+    assert table["coverage_reason"].tolist() == ["", "", "changed: '统计口径调整'", "changed: 'coverage adjusted'",
+                                                 "", ""]
     assert patents.first_coverage_change(table) == 2017
     assert patents.baseline_since_coverage_change(table, list(range(2015, 2021))) == [2017, 2018, 2019, 2020]
     assert patents.baseline_since_coverage_change(table, [2015, 2016, 2018, 2019]) == []  # 2 years left
@@ -308,3 +310,14 @@ def test_dispersion_wording_follows_how_many_phi_exceed_one():
     single = findings._rate_ratio_lines(_tested_ratios({"invention": 1.2}), pd.DataFrame({"dispersion": [3.0]}),
                                         2021, "zh")[0]
     assert "基期离散系数φ为3.0（Poisson过程为1），年际波动大于Poisson假设" in single
+@pytest.mark.parametrize("note, changed, reason", [
+    ("与上年统计口径一致", False, "unchanged: '与上年统计口径一致'"),
+    ("数据来源：省知识产权局；口径未变。", False, "unchanged: '口径未变'"),
+    ("统计口径保持不变", False, "unchanged: '统计口径保持不变'"),
+    ("coverage unchanged from 2020", False, "unchanged: 'coverage unchanged from 2020'"),
+    ("2017年起统计口径调整", True, "changed: '2017年起统计口径调整'"),
+    ("口径与上年一致，但2021年起口径调整为含港澳台", True, "changed: '但2021年起口径调整为含港澳台'"),
+    ("as published", False, ""),
+])
+def test_a_note_saying_coverage_did_not_change_is_no_change(note, changed, reason):
+    assert patents.coverage_reading(note) == (changed, reason)

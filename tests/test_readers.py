@@ -1,5 +1,6 @@
 """Raw tables load the same from every form analysts have them in: encodings, Excel, Chinese headers."""
 import re
+import time
 
 import openpyxl
 import pandas as pd
@@ -63,12 +64,12 @@ def test_shipped_data_loads_identically_from_csv_gbk_and_xlsx(tmp_path, name, fo
 
 
 ENGLISH = """region,level,scope,year,period,category,batches,unqualified,unqualified_rate_pct,source_url,note
-Fujian,province,all_levels,2021,FY,all,154000000,6380000,2.59,https://a.example/fj,
+Fujian,province,all_levels,2021,FY,all,154000000,6380000,4.14,https://a.example/fj,
 China,national,all_levels,2020,H1,all,6954438,187368,2.69,https://a.example/cn,as published
 Fujian Province,province,all_levels,2020,Q1-Q3,all,12345,67,,https://a.example/fj2,
 """
 CHINESE = """地区,层级,范围,年份,期间,类别,抽检批次,不合格批次,不合格率（%）,来源,备注
-福建,省级,all_levels,2021年,全年,all,1.54亿,６３８万余,2.59%,https://a.example/fj,
+福建,省级,all_levels,2021年,全年,all,1.54亿,６３８万余,4.14%,https://a.example/fj,
 全国,国家级,all_levels,２０２０年度,上半年,all,"６，９５４，４３８",１８７３６８,２.６９％,https://a.example/cn,as published
 福建省,省,all_levels,二〇二〇年,前三季度,all,一万二千三百四十五,六十七,—,https://a.example/fj2,
 """
@@ -186,3 +187,100 @@ def test_raw_file_refuses_two_copies_of_a_table_and_names_a_missing_one(tmp_path
         raw_file(tmp_path, "patents.csv")
     assert str(err.value) == (f"{tmp_path}: no patents.csv or patents.xlsx here; expected the raw patents table as "
                               "CSV or .xlsx workbook")
+
+
+# issue 19: inputs that used to be misread without a message, read right
+
+
+def test_a_hidden_first_sheet_is_not_read_the_sheet_the_workbook_opens_on_is(tmp_path):
+    header = ENGLISH.splitlines()[0].split(",")
+    book = openpyxl.Workbook()
+    draft = book.active
+    draft.title = "旧稿"
+    draft.append(header)
+    draft.append(["全国", "national", "all_levels", 2021, "FY", "all", 999, 1, None, "https://a.example/old"])
+    draft.sheet_state = "hidden"
+    current = book.create_sheet("2021")
+    current.append(header)
+    current.append(["全国", "national", "all_levels", 2021, "FY", "all", 708, 17, "2.40", "https://a.example/new"])
+    book.active = 1
+    book.save(tmp_path / "sampling.xlsx")
+    parsed, how = sampling.read(tmp_path)
+    assert how == "xlsx sheet 2021"
+    assert parsed[["batches", "unqualified", "source_url"]].iloc[0].tolist() == [708, 17, "https://a.example/new"]
+    assert sampling.read(tmp_path, sheet="旧稿")[0]["batches"].tolist() == [999]  # chosen by name: read
+
+
+def test_invisible_characters_in_keys_are_removed_and_reported(tmp_path):
+    lines = ENGLISH.splitlines()
+    row = lines[3].replace("Fujian Province", "Fujian\u200b Province").replace(",all,", ",all\u2060,")
+    (tmp_path / "t.csv").write_text("\n".join([lines[0], lines[1], lines[2], row]) + "\n", encoding="utf-8")
+    parsed, how = load_table(tmp_path / "t.csv", sampling.SCHEMA)
+    assert parsed["region"].tolist() == ["福建省", "全国", "福建省"]
+    assert parsed["category"].unique().tolist() == ["all"]
+    assert how == "utf-8; removed invisible characters (word joiner, zero-width space) from rows 4"
+
+
+def test_a_title_row_with_a_unit_note_in_its_last_cell_is_not_the_header(tmp_path):
+    lines = ENGLISH.splitlines()
+    title = "2021年食品安全监督抽检情况" + "," * 9 + "单位：批次"
+    (tmp_path / "t.csv").write_text("\n".join([title, *lines]) + "\n", encoding="utf-8")
+    cells, how = read_cells(tmp_path / "t.csv")
+    assert cells.attrs["header_row"] == 2 and cells.index.tolist() == [3, 4, 5]
+    assert how == "utf-8; unit noted above the header: 批次"
+
+
+def test_a_tab_separated_file_whose_notes_hold_commas_is_read_as_tab_separated(tmp_path):
+    rows = [line.split(",") for line in ENGLISH.splitlines()]
+    for row in rows[1:]:
+        row[-1] = "口径调整, 含网络抽检, 见通告"
+    (tmp_path / "t.csv").write_text("\n".join("\t".join(r) for r in rows) + "\n", encoding="utf-8")
+    cells, how = read_cells(tmp_path / "t.csv")
+    assert how == "utf-8, tab-separated"
+    assert cells["note"].tolist() == ["口径调整, 含网络抽检, 见通告"] * 3
+
+
+@pytest.mark.parametrize("stored", [17.000000000000004, 16.999999999999996, "17.000000000000004"])
+def test_float_noise_in_a_count_is_the_integer_it_is(tmp_path, stored):
+    header = ENGLISH.splitlines()[0].split(",")
+    _workbook(tmp_path / "sampling.xlsx", [header, ["全国", "national", "all_levels", 2021, "FY", "all", 708,
+                                                    stored, "2.40", "https://a.example"]])
+    assert sampling.read(tmp_path)[0]["unqualified"].tolist() == [17]
+
+
+def test_chinese_totals_and_a_source_description_are_accepted(tmp_path):
+    lines = ENGLISH.splitlines()
+    rows = [lines[1].replace(",all,", ",合计,").replace("https://a.example/fj", "本局抽检系统导出 2022-01-05"),
+            lines[2].replace(",all,", ",总计,"), lines[3].replace(",all,", ",全部,")]
+    (tmp_path / "t.csv").write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    parsed, _ = load_table(tmp_path / "t.csv", sampling.SCHEMA)
+    assert parsed["category"].tolist() == ["all"] * 3
+    assert parsed["source_url"].tolist() == ["本局抽检系统导出 2022-01-05", "https://a.example/cn",
+                                             "https://a.example/fj2"]
+
+
+def test_a_workbook_formatted_down_to_its_last_row_reads_only_its_rows_quickly(tmp_path):
+    """One formatted empty cell at row 1,048,576 took 38 s and 3.2 GB when every row was materialised."""
+    header = ENGLISH.splitlines()[0].split(",")
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active.append(["全国", "national", "all_levels", 2021, "FY", "all", 708, 17, "2.40", "https://a.example"])
+    book.active["A1048576"].number_format = "0.00"
+    book.save(tmp_path / "sampling.xlsx")
+    started = time.process_time()
+    cells, _ = read_cells(tmp_path / "sampling.xlsx")
+    assert cells.index.tolist() == [2]
+    assert time.process_time() - started < 10  # was 40 s of CPU
+
+
+def test_duplicate_report_is_linear_in_the_rows_sharing_a_key(tmp_path):
+    """8,000 rows sharing one key took over 40 s when each duplicate searched the whole table."""
+    lines = ENGLISH.splitlines()
+    (tmp_path / "t.csv").write_text("\n".join([lines[0]] + [lines[2]] * 8000) + "\n", encoding="utf-8")
+    started = time.process_time()
+    with pytest.raises(DataError) as err:
+        load_table(tmp_path / "t.csv", sampling.SCHEMA)
+    assert time.process_time() - started < 10  # was 65 s of CPU
+    problems = err.value.problems
+    assert [p.row for p in problems] == list(range(3, 8002))
+    assert {p.message.rsplit(" ", 1)[1] for p in problems} == {"2"}

@@ -17,12 +17,17 @@ def _process(args) -> int:
     if args.params is not None:
         params = plan.load(args.params)
         dataset, names = str(params.get("dataset", "public")), plan.steps(params)[1]
+        try:
+            sheets = datasets.sheets(params)
+        except ValueError as err:
+            print(f"{args.params}: {err}", file=sys.stderr)
+            return 1
     else:
-        dataset, names = args.dataset, args.names or list(datasets.STEPS)
+        dataset, names, sheets = args.dataset, args.names or list(datasets.STEPS), {}
     _, processed_dir = dataset_dirs(dataset)
     for name in names:
         before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
-        path = datasets.process(name, dataset)
+        path = datasets.process(name, dataset, sheet=sheets.get(name))
         unchanged = before == [path.stat().st_mtime_ns]
         print(f"{'unchanged' if unchanged else 'wrote'} {display_path(path)}")
     if args.params is not None:
@@ -157,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="check raw files and print their problems")
     p.add_argument("paths", nargs="*", type=Path, help="files (default: the raw tables of --params's dataset)")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
-    p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: first)")
+    p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: the sheet the workbook opens on)")
     p.set_defaults(func=_validate)
     p = sub.add_parser("run", help="execute one notebook for a build")
     p.add_argument("name")

@@ -29,7 +29,7 @@ import jinja2
 import openpyxl
 import pandas as pd
 
-from analysis.readers.io import write_atomic, write_text
+from analysis.readers.io import append_table, write_atomic, write_text
 from analysis.present.labels import (column_label, dataset_marker, figure_caption, region_label, sheet_name,
                                      table_caption)
 from analysis.present.tables import body_table, readable
@@ -198,9 +198,7 @@ def tables_xlsx(out_dir: Path | str, names=None) -> bytes:
         for entry in section["tables"]:
             stem, frame = read_table(out_dir, entry)
             sheet = workbook.create_sheet(sheet_name(stem, lang))
-            sheet.append([column_label(c, lang, stem) for c in frame.columns])
-            for row in frame.itertuples(index=False):
-                sheet.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+            append_table(sheet, frame.rename(columns=lambda c: column_label(c, lang, stem)))
             dictionary += [[sheet.title, column_label(c, lang, stem), c] for c in frame.columns]
     about = workbook.create_sheet("列名对照" if lang == "zh" else "Columns")
     about.append(["工作表", "列名", "代码列名（tables/*.csv）"] if lang == "zh" else

@@ -1,7 +1,8 @@
 """Market entities (市场主体; 经营主体 from 2023): raw table -> tidy long table -> entries, exits, net growth.
 
 Raw layout (``data/raw/market_entities.csv``, one row per region/year/period/measure/basis as published):
-``measure`` is ``stock`` (登记在册), ``new`` (新设) or ``deregistered`` (注销); ``period`` is ``year-end``
+``measure`` is ``stock`` (实有, 登记在册), ``new`` (新设, 新登记), ``deregistered`` (注销) or ``revoked`` (吊销,
+where a register reports revocations apart; exits are both); ``period`` is ``year-end``
 or another point date for stocks, ``FY`` or a part of the year for flows; ``basis`` is ``SAMR`` (the
 regulator's own statistics) or ``NON-SAMR`` (commercial data providers, never mixed into the regulator's
 series). Counts are written as published (``1.54亿``, ``9814.8万``, ``近3858万``): the tidy table keeps
@@ -33,7 +34,9 @@ from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field
 RAW_FILE = "market_entities.csv"
 PROCESSED_FILE = "market_entities.csv"
 ENTITY_TYPES = ("all_entities", "enterprises", "individual", "cooperatives")
-MEASURES = ("stock", "new", "deregistered")
+MEASURES = ("stock", "new", "deregistered", "revoked")
+#: The flows that are exits: deregistrations (注销) and, where a register reports them apart, revocations (吊销).
+EXIT_MEASURES = ("deregistered", "revoked")
 REGULATOR = "SAMR"
 YEAR_END = "year-end"
 FULL_YEAR = "FY"
@@ -159,9 +162,13 @@ def with_gaps(frame: pd.DataFrame, gap_rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
-    """Read, validate, tidy and write ``market_entities.csv`` (with the gaps' status) to the processed folder."""
-    raw, _ = read(raw_dir)
+def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR,
+            sheet: str | None = None) -> Path:
+    """Read, validate, tidy and write ``market_entities.csv`` (with the gaps' status) to the processed folder.
+
+    ``sheet``: the sheet of a workbook to read (default: the sheet it opens on).
+    """
+    raw, _ = read(raw_dir, sheet=sheet)
     table = with_gaps(tidy(raw), gaps.read(raw_dir, "market_entities"))
     return write_csv(table, Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
@@ -217,7 +224,7 @@ def check_params(frame: pd.DataFrame, region: str, target_year: int, baseline_ye
 def sources(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY_TYPES) -> list[str]:
     """The source URLs of the figures the analysis uses: the region's SAMR year-end stocks and FY flows."""
     used = [series(frame, region, measure, period, entity_types=entity_types)
-            for measure, period in (("stock", YEAR_END), ("new", FULL_YEAR), ("deregistered", FULL_YEAR))]
+            for measure, period in (("stock", YEAR_END), ("new", FULL_YEAR), *((m, FULL_YEAR) for m in EXIT_MEASURES))]
     return sorted(set(pd.concat(used)["source_url"]))
 
 
@@ -236,6 +243,24 @@ def overview(frame: pd.DataFrame, region: str) -> pd.DataFrame:
 # Consistency of stocks and flows
 # ----------------------------------------------------------------------------------------------
 
+def _exits(flows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Exits per ``keys`` + year: deregistrations plus revocations, from full-year rows of both measures.
+
+    Columns ``value``, ``lower``, ``upper`` (sums; a bound unknown for either part is unknown), ``qualifier``
+    (``exact`` only if every part is) and ``exits_measures``: which were published (``deregistered``,
+    ``revoked`` or ``deregistered+revoked``), so the analysis says what its exits cover.
+    """
+    parts = flows[flows["measure"].isin(EXIT_MEASURES) & flows["value"].notna()]
+    grouped = parts.groupby([*keys, "year"], sort=True, observed=True)
+    out = grouped[["value"]].sum()
+    for bound in ("lower", "upper"):
+        out[bound] = grouped[bound].apply(lambda b: b.sum() if b.notna().all() else math.nan).astype("Float64")
+    out["qualifier"] = grouped["qualifier"].agg(
+        lambda q: "exact" if q.eq("exact").all() else q[q.ne("exact")].iloc[0])
+    out["exits_measures"] = grouped["measure"].agg(lambda m: "+".join(x for x in EXIT_MEASURES if x in set(m)))
+    return out.reset_index()
+
+
 def _half_width(lower, upper) -> float:
     """Half the rounding interval of a figure; NaN when a side is unknown (a bound, an approximation)."""
     if pd.isna(lower) or pd.isna(upper):
@@ -246,8 +271,8 @@ def _half_width(lower, upper) -> float:
 def consistency_check(frame: pd.DataFrame, rel_tolerance: float = CONSISTENCY_REL_TOLERANCE) -> pd.DataFrame:
     """Does stock_t - stock_{t-1} equal new_t - exits_t wherever all four are published?
 
-    Uses year-end stocks and full-year (FY) new registrations and deregistrations of one region, entity
-    type and basis. One row per such case (none if no year has all four), columns ``region``,
+    Uses year-end stocks and full-year (FY) new registrations and exits (deregistrations, plus revocations
+    where published apart) of one region, entity type and basis. One row per such case (none if no year has all four), columns ``region``,
     ``basis``, ``entity_type``, ``year``, ``opening_stock``, ``closing_stock``, ``new``, ``exits``,
     ``net_growth``, ``flow_balance`` (new - exits), ``discrepancy`` (net_growth - flow_balance),
     ``rounding_tolerance``, ``relative_tolerance``, ``tolerance``, ``consistent`` and ``note``.
@@ -266,13 +291,13 @@ def consistency_check(frame: pd.DataFrame, rel_tolerance: float = CONSISTENCY_RE
     A case beyond the tolerance is reported (``consistent`` False), never adjusted.
     """
     stocks = frame[frame["measure"].eq("stock") & frame["period"].eq(YEAR_END) & frame["value"].notna()]
-    flows = frame[frame["measure"].isin(["new", "deregistered"]) & frame["period"].eq(FULL_YEAR)
+    flows = frame[frame["measure"].isin(["new", *EXIT_MEASURES]) & frame["period"].eq(FULL_YEAR)
                   & frame["value"].notna()]
     keys = ["region", "basis", "entity_type"]
     closing = stocks[[*keys, "year", "value", "lower", "upper"]]
     opening = closing.assign(year=closing["year"] + 1)
     new = flows[flows["measure"].eq("new")][[*keys, "year", "value", "lower", "upper"]]
-    exits = flows[flows["measure"].eq("deregistered")][[*keys, "year", "value", "lower", "upper"]]
+    exits = _exits(flows, keys)[[*keys, "year", "value", "lower", "upper"]]
     cases = (closing.merge(opening, on=[*keys, "year"], suffixes=("", "_open"))
              .merge(new, on=[*keys, "year"], suffixes=("", "_new"))
              .merge(exits, on=[*keys, "year"], suffixes=("", "_exits")))
@@ -364,9 +389,10 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
       ``change_low``/``change_high``: its bounds from the two stocks' rounding intervals
       ((lower_t - upper_prev) / gap .. (upper_t - lower_prev) / gap; NaN where a stock is only a bound);
     - ``yoy_growth`` and ``annualised_growth`` = (stock / prev_stock) ** (1 / gap) - 1;
-    - ``new`` (FY, with ``new_qualifier``, ``new_low``, ``new_high``) and ``exits`` (FY), ``exits_source``:
-      ``published``, or ``implied`` = new - net growth where exits are not in the data (with
-      ``exits_low``/``exits_high`` from the bounds);
+    - ``new`` (FY, with ``new_qualifier``, ``new_low``, ``new_high``) and ``exits`` (FY: deregistrations
+      plus revocations where published apart), ``exits_source``: ``published``, or ``implied`` = new - net
+      growth where exits are not in the data (with ``exits_low``/``exits_high`` from the bounds);
+      ``exits_measures``: what published exits cover (``deregistered``, ``revoked``, ``deregistered+revoked``);
     - ``entry_rate`` = new / opening_stock, ``exit_rate`` = exits / opening_stock;
     - ``stock_gap``, ``opening_gap``, ``new_gap``, ``exits_gap``: where that figure is missing, its
       status (``not_published`` or ``not_collected``, see :func:`with_gaps`), else empty;
@@ -380,7 +406,9 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     opening = stock[["stock"]].rename(columns={"stock": "opening_stock"}).reset_index()
     opening = opening.assign(year=opening["year"] + 1).set_index(["entity_type", "year"])
     new = _indexed(series(frame, region, "new", FULL_YEAR, entity_types=types), "new")
-    exits = _indexed(series(frame, region, "deregistered", FULL_YEAR, entity_types=types), "exits")
+    exit_rows = [series(frame, region, m, FULL_YEAR, entity_types=types).assign(measure=m) for m in EXIT_MEASURES]
+    exit_table = _exits(pd.concat(exit_rows, ignore_index=True), ["entity_type"])
+    exits = _indexed(exit_table, "exits").join(exit_table.set_index(["entity_type", "year"])[["exits_measures"]])
     index = stock.index.union(new.index).union(exits.index)
     out = pd.concat([stock.reindex(index), growth.reindex(index), opening.reindex(index), new.reindex(index),
                      exits.reindex(index)], axis=1).reset_index()
@@ -412,7 +440,7 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     columns = ["entity_type", "year", "stock", "stock_qualifier", "stock_low", "stock_high", "opening_stock",
                "prev_year", "years_since_prev", "prev_stock", "prev_low", "prev_high", "net_growth",
                "mean_annual_change", "change_low", "change_high", "yoy_growth", "annualised_growth", "new",
-               "new_qualifier", "new_low", "new_high", "exits", "exits_source",
+               "new_qualifier", "new_low", "new_high", "exits", "exits_source", "exits_measures",
                "exits_low", "exits_high", "entry_rate", "exit_rate", "stock_gap", "opening_gap", "new_gap",
                "exits_gap", "note"]
     out = out[columns].sort_values(["entity_type", "year"], kind="stable", ignore_index=True)

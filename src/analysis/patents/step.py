@@ -8,6 +8,8 @@ never be mixed: ``all`` (domestic + foreign grants), ``domestic`` (国内 only) 
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +25,26 @@ PROCESSED_FILE = "patents.csv"
 TYPES = ("invention", "utility_model", "design")
 #: The values of ``patent_type`` in the tidy table, in display order.
 MEASURES = (*TYPES, "total", "trademarks")
-#: A note matching this marks a change of statistical coverage (统计口径) in that year's figures.
-COVERAGE_PATTERN = r"口径|coverage"
+#: A note matching this mentions the statistical coverage (统计口径) of that year's figures ...
+COVERAGE_PATTERN = r"[^，,。;；]*(?:口径|coverage)[^，,。;；]*"
+#: ... and one matching this says the coverage did NOT change (与上年统计口径一致, 口径未变): not a change.
+UNCHANGED_COVERAGE_PATTERN = (r"口径\s*(?:(?:与|和|同)(?:上年|上一年|往年|以往|历年)\s*)?(?:保持|仍)?\s*"
+                              r"(?:一致|相同|不变|未变|未调整|未作调整|未发生变化|没有变化|无变化)"
+                              r"|(?:coverage\s+(?:is\s+|was\s+)?(?:unchanged|not\s+changed|the\s+same|consistent)"
+                              r"|(?:same|unchanged|consistent)\s+coverage|no\s+change\s+(?:in|of|to)\s+coverage)")
+
+
+def coverage_reading(note: str) -> tuple[bool, str]:
+    """Whether a source note reports a change of statistical coverage, and why it was read so.
+
+    A note that mentions coverage only to say it did not change (与上年统计口径一致) is not a change.
+    The reason quotes the words read: ``changed: '统计口径调整'``, ``unchanged: '与上年统计口径一致'``, or ``""``.
+    """
+    phrases = [m.group(0).strip() for m in re.finditer(COVERAGE_PATTERN, note, flags=re.IGNORECASE)]
+    changed = [p for p in phrases if not re.search(UNCHANGED_COVERAGE_PATTERN, p, flags=re.IGNORECASE)]
+    if changed:
+        return True, f"changed: {changed[0]!r}"
+    return False, f"unchanged: {phrases[0]!r}" if phrases else ""
 
 SCHEMA = TableSchema(
     name="patents",
@@ -78,9 +98,13 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
         key=lambda col: col.map(order) if col.name == "patent_type" else col)
 
 
-def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
-    """Read, validate, tidy and write ``patents.csv`` to the processed folder (atomically)."""
-    raw, _ = read(raw_dir)
+def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR,
+            sheet: str | None = None) -> Path:
+    """Read, validate, tidy and write ``patents.csv`` to the processed folder (atomically).
+
+    ``sheet``: the sheet of a workbook to read (default: the sheet it opens on).
+    """
+    raw, _ = read(raw_dir, sheet=sheet)
     return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
 
@@ -162,11 +186,15 @@ def exact_rate_ratios(series: pd.DataFrame, target_year: int, patent_types) -> p
 def notes(series: pd.DataFrame) -> pd.DataFrame:
     """The source notes of the series, one row per year and distinct note.
 
-    ``coverage_change`` marks a note that mentions a change of statistical coverage (统计口径): the
-    counts before and after it are not strictly comparable, whatever the statistics say.
+    ``coverage_change`` marks a note that reports a change of statistical coverage (统计口径): the
+    counts before and after it are not strictly comparable, whatever the statistics say. A note saying
+    the coverage did not change (口径未变) is no change; ``coverage_reason`` quotes the words read
+    (see :func:`coverage_reading`).
     """
     table = series[["year", "note"]].dropna().drop_duplicates().sort_values("year", ignore_index=True)
-    table.insert(1, "coverage_change", table["note"].str.contains(COVERAGE_PATTERN, case=False))
+    readings = [coverage_reading(note) for note in table["note"]]
+    table.insert(1, "coverage_change", pd.Series([changed for changed, _ in readings], index=table.index, dtype=bool))
+    table.insert(2, "coverage_reason", pd.Series([reason for _, reason in readings], index=table.index, dtype=object))
     return table
 
 

@@ -21,10 +21,35 @@ def step(name: str) -> ModuleType:
     return importlib.import_module(STEPS[name])
 
 
-def process(name: str, dataset: str = "public") -> Path:
-    """Run one dataset step for a dataset folder (``public`` or e.g. ``example_district``)."""
+def sheets(params: dict) -> dict[str, str]:
+    """The parameters file's top-level ``sheets:``: dataset step -> the sheet its workbook is read from.
+
+    Keys are raw file names (``sampling.xlsx``, or ``sampling``); a workbook whose table is not on the sheet
+    it opens on (a cover sheet first) is read from the named sheet. Raises ``ValueError`` naming a key that
+    no dataset step reads, or a value that is not a sheet name.
+    """
+    given = params.get("sheets") or {}
+    if not isinstance(given, dict):
+        raise ValueError(f"sheets: expected a mapping of raw file name to sheet name, got {given!r}")
+    chosen = {}
+    for file, sheet in given.items():
+        stem = Path(str(file)).stem
+        if stem not in STEPS:
+            raise ValueError(f"sheets: no dataset step reads a file named {file!r}; expected one of "
+                             f"{', '.join(f'{n}.xlsx' for n in STEPS)}")
+        if not isinstance(sheet, (str, int)) or isinstance(sheet, bool) or str(sheet).strip() == "":
+            raise ValueError(f"sheets: {file}: expected a sheet name, got {sheet!r}")
+        chosen[stem] = str(sheet)
+    return chosen
+
+
+def process(name: str, dataset: str = "public", sheet: str | None = None) -> Path:
+    """Run one dataset step for a dataset folder (``public`` or e.g. ``example_district``).
+
+    ``sheet``: the sheet of the step's workbook to read (default: the sheet the workbook opens on).
+    """
     raw_dir, processed_dir = dataset_dirs(dataset)
-    return step(name).process(raw_dir, processed_dir)
+    return step(name).process(raw_dir, processed_dir, sheet=sheet)
 
 
 def step_for_file(path: Path | str) -> ModuleType:

@@ -27,11 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis.readers.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
-from analysis.readers.numbers import (NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
+from analysis.readers.numbers import (MISSING_TEXTS, NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
                               parse_year)
 
 #: Column names accepted for each canonical column (Chinese headers exported by government systems).
@@ -71,6 +72,9 @@ VALUE_ALIASES: dict[str, str] = {
     "一季度": "Q1", "二季度": "Q2", "三季度": "Q3", "四季度": "Q4",
     "第一季度": "Q1", "第二季度": "Q2", "第三季度": "Q3", "第四季度": "Q4", "前三季度": "Q1-Q3",
     "年末": "year-end", "年底": "year-end",
+    "实有": "stock", "登记在册": "stock", "实有户数": "stock", "新设": "new", "新登记": "new",
+    "注销": "deregistered", "吊销": "revoked",
+    "合计": "all", "总计": "all", "全部": "all",
 }
 
 KINDS = ("text", "region", "year", "count", "percent", "url", "enum")
@@ -80,13 +84,23 @@ EXAMPLES = {
     "count": "a count such as 6954438, 1.54亿 or 638万余",
     "percent": "a percentage such as 2.69 or 2.69%",
     "year": "a year such as 2021 or 2021年",
-    "url": "a source URL starting with http:// or https:// and a host name, without spaces, braces or quotes",
+    "url": "a source URL starting with http:// or https:// and a host name, without spaces, braces or quotes, "
+           "or a description of the source (本局登记注册系统导出 2022-01-05)",
     "region": "a region name such as 全国, 福建省 or a district",
     "text": "a value",
 }
 #: http(s), a host (name or IPv4, optional port), then any path without whitespace, braces (an unfilled
 #: template such as ``{{href}}``), angle brackets or quotes.
 URL_PATTERN = r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?(?:[/?#][^\s{}<>\"']*)?"
+#: A source that is meant as a web address (a scheme, www., a domain with a path) and so must be a URL;
+#: any other non-empty text is a description of the source (internal data have no URL).
+URL_LIKE_PATTERN = r"(?i)(?:h?t?t?ps?|ftp)\s*[:：/]|www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/"
+#: Counts above this cannot be held exactly as numbers (2**53): a 20-digit count is a pasted ID or garbage.
+MAX_COUNT = 2**53
+#: No text longer than this is a "not published" mark (see :data:`~analysis.readers.numbers.MISSING_TEXTS`).
+MAX_MISSING_LENGTH = max(len(t) for t in MISSING_TEXTS)
+#: A stored number this close to an integer (relative) is that integer: 17.000000000000004 is 17.
+FLOAT_NOISE = 1e-9
 #: The columns ``<name>_<detail>`` a count field adds beside its value: these attributes of its
 #: :class:`~analysis.readers.numbers.ParsedNumber`. An empty cell (not published) leaves all of them empty.
 COUNT_DETAILS = ("qualifier", "lower", "upper", "text")
@@ -101,6 +115,8 @@ class Field:
     required: bool = True      # the column must be present
     nullable: bool = False     # a cell may be empty
     allowed: tuple[str, ...] = ()  # for kind "enum"
+    #: for kind "text": canonical values also accepted in Chinese (:data:`VALUE_ALIASES`: 合计 -> all)
+    synonyms: tuple[str, ...] = ()
     pattern: str | None = None     # for kind "text": a regular expression the whole cell matches
     description: str = ""
 
@@ -132,7 +148,8 @@ class TableSchema:
 REGION = Field("region", "region", description="region name, e.g. 全国, 福建省, a district")
 LEVEL = Field("level", "enum", allowed=("national", "province", "city", "county", "district"))
 YEAR = Field("year", "year")
-SOURCE_URL = Field("source_url", "url", description="the URL the figure was read on")
+SOURCE_URL = Field("source_url", "url", description="the URL the figure was read on, or a description of the "
+                   "source (来源) where there is no URL")
 NOTE = Field("note", "text", required=False, nullable=True)
 
 
@@ -159,17 +176,19 @@ def _expected(field: Field) -> str:
 
 
 def _show(value) -> str:
-    """A value as written in a message: numbers plainly (2099, 2.59), text quoted."""
+    """A value as written in a message: numbers as stored (2099, 2.59, 17.000000000000004), text quoted."""
     if isinstance(value, str):
         return repr(value)
     number = float(value)
-    return str(int(number)) if number.is_integer() else f"{number:.15g}"
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 def _is_missing(cell) -> bool:
     """Empty, or a dash/NaN written for "not published" (-, —, nan)."""
     if cell is None or str(cell).strip() == "":
         return True
+    if isinstance(cell, str) and len(cell.strip()) > MAX_MISSING_LENGTH:
+        return False
     try:
         return parse_number(cell).qualifier == "missing"
     except NumberFormatError:
@@ -205,9 +224,13 @@ def _parse_count(cell, field: Field) -> tuple[int, ParsedNumber]:
                          "a plain count without a unit (the header says what is counted)")
     if parsed.value < 0:
         raise _CellError(f"negative count {_show(parsed.value)}", "a whole number >= 0")
-    if parsed.value != int(parsed.value):
+    if parsed.value > MAX_COUNT:
+        raise _CellError(f"count {parsed.text!r} is too large ({len(str(int(parsed.value)))} digits)",
+                         f"a count up to {MAX_COUNT} (an ID or a pasted figure in a count column?)")
+    whole = round(parsed.value)
+    if abs(parsed.value - whole) > FLOAT_NOISE * max(1.0, abs(parsed.value)):
         raise _CellError(f"not a whole number: {_show(parsed.value)}", "a whole number >= 0")
-    return int(parsed.value), parsed
+    return int(whole), parsed
 
 
 def _parse_percent(cell, field: Field) -> float:
@@ -222,7 +245,8 @@ def _parse_text(cell, field: Field) -> str:
     if field.kind == "region":
         return normalise_region(text)
     alias = VALUE_ALIASES.get(text)
-    if alias and (alias in field.allowed or (field.pattern and re.fullmatch(f"(?:{field.pattern})", alias))):
+    if alias and (alias in field.allowed or alias in field.synonyms
+                  or (field.pattern and re.fullmatch(f"(?:{field.pattern})", alias))):
         return alias
     return text
 
@@ -247,41 +271,74 @@ def _parse_cell(field: Field, cell):
     return _parse_text(cell, field), None
 
 
+_PLAIN_COUNT = re.compile(r"[0-9]{1,15}")
+#: Stands for the parsed number of a plain count (exact; bounds = value; text = the cell), whose details
+#: :func:`_parse` fills in without an object per distinct cell.
+_PLAIN = ParsedNumber(None, None, None, "exact", "")
+_PLAIN_PERCENT = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,12})?")
+
+
+def _parse_once(field: Field, cell) -> tuple[object, ParsedNumber | None, tuple[str, str] | None]:
+    """One distinct cell of a column: ``(value, parsed number, problem)``; the problem is ``(message,
+    expected)`` or None. A plain count or percentage (the bulk of a large table) skips the full parser."""
+    if field.kind == "count" and isinstance(cell, str) and _PLAIN_COUNT.fullmatch(cell):
+        return int(cell), _PLAIN, None
+    if field.kind == "percent" and isinstance(cell, str) and _PLAIN_PERCENT.fullmatch(cell):
+        return float(cell), None, None
+    if _is_missing(cell):
+        if field.nullable:
+            return None, None, None
+        text = str(cell).strip()
+        return None, None, (f"no value: {text!r}" if text else "empty cell", _expected(field))
+    try:
+        value, number = _parse_cell(field, cell)
+    except _CellError as err:
+        return None, None, (str(err), err.expected)
+    return value, number, None
+
+
+def _distinct(cells: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes and distinct cells of a column; a number and its text (17 and "17") stay distinct."""
+    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        cells = cells.map(lambda c: c if isinstance(c, str) else (type(c), c))
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    return codes, [u[1] if isinstance(u, tuple) else u for u in uniques]
+
+
 def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Parse every present column; unparsable cells become empty and give a problem each.
 
-    A count field also gets the columns of :data:`COUNT_DETAILS`.
+    Each distinct cell of a column is parsed once, so a million rows of a few hundred distinct values
+    (regions, years, categories) cost little more than those values. A count field also gets the columns
+    of :data:`COUNT_DETAILS`.
     """
     problems: list[Problem] = []
     out = pd.DataFrame(index=frame.index)
+    rows = frame.index.to_numpy()
     for field in schema.fields:
-        values, numbers = [], []
         cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
-        for row, cell in cells.items():
-            value = number = None
-            if _is_missing(cell):
-                if not field.nullable:
-                    text = str(cell).strip()
-                    problems.append(Problem(where, int(row), field.name,
-                                            f"no value: {text!r}" if text else "empty cell", _expected(field)))
-            else:
-                try:
-                    value, number = _parse_cell(field, cell)
-                except _CellError as err:
-                    problems.append(Problem(where, int(row), field.name, str(err), err.expected))
-            values.append(value)
-            numbers.append(number)
+        codes, uniques = _distinct(cells)
+        results = [_parse_once(field, cell) for cell in uniques]
+        failed = np.array([problem is not None for _, _, problem in results], dtype=bool)
+        for row, code in zip(rows[failed[codes]], codes[failed[codes]]):
+            problems.append(Problem(where, int(row), field.name, *results[code][2]))
+        values = np.empty(len(results), dtype=object)
+        values[:] = [value for value, _, _ in results]
         if field.kind in ("count", "year"):
-            out[field.name] = pd.array(values, dtype="Int64")
+            out[field.name] = pd.array(values[codes], dtype="Int64")
         elif field.kind == "percent":
-            out[field.name] = pd.to_numeric(pd.Series(values, index=frame.index, dtype=object))
+            out[field.name] = pd.to_numeric(pd.Series(values[codes], index=frame.index, dtype=object))
         else:
-            out[field.name] = pd.Series(values, index=frame.index, dtype=object)
+            out[field.name] = pd.Series(values[codes], index=frame.index, dtype=object)
         if field.kind == "count":
+            numbers = [number for _, number, _ in results]
             for detail in COUNT_DETAILS:
-                column = [getattr(n, detail) if n is not None else None for n in numbers]
+                column = np.empty(len(numbers), dtype=object)
+                column[:] = [None if n is None else getattr(n, detail) if n is not _PLAIN
+                             else "exact" if detail == "qualifier" else cell if detail == "text" else float(value)
+                             for n, cell, (value, _, _) in zip(numbers, uniques, results)]
                 dtype = "Float64" if detail in ("lower", "upper") else object
-                out[f"{field.name}_{detail}"] = pd.Series(column, index=frame.index, dtype=dtype)
+                out[f"{field.name}_{detail}"] = pd.Series(column[codes], index=frame.index, dtype=dtype)
     return out, problems
 
 
@@ -304,7 +361,8 @@ def _column_checks(field: Field) -> list[pa.Check]:
     if field.kind == "enum":
         return [pa.Check.isin(field.allowed, name="enum", error=_expected(field))]
     if field.kind == "url":
-        return [pa.Check.str_matches(f"^(?:{URL_PATTERN})$", name="url", error=EXAMPLES["url"])]
+        return [pa.Check(lambda s: ~s.str.match(URL_LIKE_PATTERN) | s.str.fullmatch(URL_PATTERN), element_wise=False,
+                         name="url", error=EXAMPLES["url"])]
     if field.pattern:
         return [pa.Check.str_matches(f"^(?:{field.pattern})$", name="pattern", error=_expected(field))]
     return []
@@ -335,7 +393,7 @@ def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
     """The pandera schema generated from a table's declared fields.
 
     Frame-level checks are the :attr:`TableSchema.not_greater` rules, then the :attr:`TableSchema.sums`
-    rules, in that order.
+    rules, in that order. Key uniqueness is checked apart (:func:`_duplicates`), naming each key's first row.
     """
     columns = {f.name: pa.Column(checks=_column_checks(f), nullable=True, coerce=False, required=False)
                for f in schema.fields}
@@ -347,30 +405,62 @@ def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
                  | df[t].eq(df[list(p)].sum(axis=1)), name=f"{t}=sum", error=_sum_rule(t, p))
         for t, p in schema.sums
     ]
-    return pa.DataFrameSchema(columns, checks=wide, unique=list(schema.key), report_duplicates="exclude_first")
+    return pa.DataFrameSchema(columns, checks=wide)
 
 
-def _duplicate(parsed: pd.DataFrame, schema: TableSchema, where: str, row: int) -> Problem | None:
-    """A row whose key an earlier row has: one problem on this row, naming the first row with that key."""
-    values = parsed.loc[row, list(schema.key)]
-    if values.isna().any():  # a key cell that could not be parsed is reported already
-        return None
-    same = parsed[list(schema.key)].eq(values).fillna(False).all(axis=1)  # an unparsed (NA) key cell differs
-    first = parsed.index[same].min()
-    key = ", ".join(f"{c}={v}" for c, v in values.items())
-    return Problem(where, row, None, f"same key ({key}) as row {first}", f"one row per {'/'.join(schema.key)}")
+def _duplicates(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
+    """Each row whose key an earlier row has: one problem on that row, naming the first row with that key.
+
+    One pass over the table (a group per key), so 8,000 rows sharing one key cost what 8,000 rows do. A
+    key with a cell that could not be parsed is reported already and never equals another.
+    """
+    keys = parsed[list(schema.key)]
+    complete = keys[keys.notna().all(axis=1)]
+    repeated = complete.duplicated(keep="first")
+    if not repeated.any():
+        return []
+    first = pd.Series(complete.index, index=complete.index).groupby(
+        [complete[c] for c in schema.key], sort=False, dropna=False).transform("min")
+    expected = f"one row per {'/'.join(schema.key)}"
+    return [Problem(where, int(row), None, f"same key ({', '.join(f'{c}={v}' for c, v in zip(schema.key, values))}) "
+                    f"as row {first[row]}", expected)
+            for row, values in zip(complete.index[repeated], complete[repeated].itertuples(index=False))]
+
+
+def rate_of_counts(rate: str, part: str, whole: str) -> TableCheck:
+    """A :data:`TableCheck`: a published percentage ``rate`` is ``100 * part / whole`` of its own row.
+
+    Checked where both counts are exact; the rate may differ by the rounding of its printed digits
+    (``2.59`` allows 0.005). A rate that cannot be its counts' (5% beside 45/1688; 0.0240 beside 17/708,
+    a fraction in a percent column) is an error naming the row and both values.
+    """
+    def check(parsed: pd.DataFrame, where: str) -> list[Problem]:
+        exact = (parsed[f"{part}_qualifier"].eq("exact") & parsed[f"{whole}_qualifier"].eq("exact")
+                 & parsed[rate].notna() & parsed[whole].gt(0)).fillna(False).astype(bool)
+        rows = parsed.loc[exact, ["source_row", rate, part, whole]]
+        computed = 100 * rows[part].astype(float) / rows[whole].astype(float)
+        printed = rows[rate].astype(float)
+        printed_digits = {v: len(repr(round(float(v), 10)).partition(".")[2].rstrip("0")) for v in printed.unique()}
+        decimals = printed.map(printed_digits)
+        off = (printed - computed).abs() > 0.5 * 10.0 ** -decimals + 1e-9
+        return [Problem(where, int(r["source_row"]), rate,
+                        f"published rate {_show(r[rate])}% is not {part}/{whole} = {int(r[part])}/{int(r[whole])} "
+                        f"= {c:.4g}%", f"the rate of the row's own counts, to the rounding of its printed digits "
+                        "(a fraction written in a percent column?)")
+                for (_, r), c in zip(rows[off].iterrows(), computed[off])]
+    return check
 
 
 def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
     """Pandera's failure cases as problems, one per row and rule, worded from the failing values."""
     validator = pandera_schema(schema)
+    problems = _duplicates(parsed, schema, where)
     try:
         validator.validate(parsed, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
     else:
-        return []
-    problems = []
+        return problems
     in_column = cases["schema_context"].eq("Column")
     for (row, column, number), group in cases[in_column].groupby(["index", "column", "check_number"], sort=False):
         check = validator.columns[column].checks[int(number)]
@@ -380,9 +470,7 @@ def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> 
     for (row, check, number), _ in cases[~in_column].groupby(["index", "check", "check_number"], sort=False,
                                                               dropna=False):
         row = int(row)
-        if check == "multiple_fields_uniqueness":
-            problems.append(_duplicate(parsed, schema, where, row))
-        elif int(number) < n_greater:
+        if int(number) < n_greater:
             a, b = schema.not_greater[int(number)]
             problems.append(Problem(where, row, a, f"{a} {_show(parsed.at[row, a])} is greater than "
                                     f"{b} {_show(parsed.at[row, b])}", f"{a} <= {b}"))
@@ -391,7 +479,7 @@ def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> 
             problems.append(Problem(where, row, total, f"{total} {_show(parsed.at[row, total])} is not "
                                     f"{' + '.join(parts)} = {_show(parsed.loc[row, list(parts)].sum())}",
                                     _sum_rule(total, parts)))
-    return [p for p in problems if p is not None]
+    return problems
 
 
 def _header_problems(headers: list[str], schema: TableSchema, where: str, row: int, how: str) -> list[Problem]:
@@ -400,9 +488,10 @@ def _header_problems(headers: list[str], schema: TableSchema, where: str, row: i
     required = [f.name for f in schema.fields if f.required]
     if not set(names) & set(schema.columns):
         found = ", ".join(repr(h) for h in headers[:6]) + (", ..." if len(headers) > 6 else "")
+        hint = ("; or the sheet that holds the table, chosen by name (`sheets:` in the parameters file, or --sheet)"
+                if how.startswith("xlsx sheet") else " (garbled names: save the file as UTF-8)")
         return [Problem(where, row, None, f"none of the expected columns in the header (found {found}; "
-                        f"read as {how})", f"a header naming {', '.join(required)} in English or Chinese "
-                        "(garbled names: save the file as UTF-8)")]
+                        f"read as {how})", f"a header naming {', '.join(required)} in English or Chinese{hint}")]
     problems = []
     for name in dict.fromkeys(n for n in names if names.count(n) > 1 and n in schema.columns):
         written = [h for h, n in zip(headers, names) if n == name]
@@ -434,9 +523,11 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
     parsed, problems = _parse(frame, schema, where)
     problems += _pandera_problems(parsed, schema, where)
     parsed.insert(0, "source_row", parsed.index.astype(int))
-    clean = parsed.drop(index=[p.row for p in problems if p.row in parsed.index])
+    bad_rows = {p.row for p in problems if p.row in parsed.index}
+    clean = (parsed.drop(index=list(bad_rows)) if bad_rows else parsed).set_axis(
+        pd.RangeIndex(len(parsed) - len(bad_rows)), axis=0, copy=False)  # no copy of a large clean table
     for check in schema.checks:
-        problems += check(clean.reset_index(drop=True), where)
+        problems += check(clean, where)
     if problems:
         written = {canonical_column(h): h for h in headers}
         order = {name: i for i, name in enumerate(written)}

@@ -13,8 +13,9 @@ import pandas as pd
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
-from analysis.readers.schema import LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table
 from analysis.stats import proportions
+from analysis.readers.schema import (LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table,
+                                    rate_of_counts)
 
 RAW_FILE = "sampling.csv"
 PROCESSED_FILE = "sampling.csv"
@@ -33,7 +34,8 @@ SCHEMA = TableSchema(
         YEAR,
         Field("period", "text", pattern=PERIOD_PATTERN,
               description="a period: FY, H1, H2, Q1..Q4, Q1-Q3 or M01-M05"),
-        Field("category", "text", description="'all' or the food category as printed"),
+        Field("category", "text", synonyms=("all",),
+              description="'all' (合计, 总计, 全部) or the food category as printed"),
         Field("batches", "count", nullable=True, description="batches sampled (抽检批次)"),
         Field("unqualified", "count", nullable=True, description="unqualified batches (不合格批次)"),
         Field("unqualified_rate_pct", "percent", required=False, nullable=True),
@@ -42,6 +44,7 @@ SCHEMA = TableSchema(
     ),
     key=("region", "scope", "year", "period", "category"),
     not_greater=(("unqualified", "batches"),),
+    checks=(rate_of_counts("unqualified_rate_pct", "unqualified", "batches"),),
 )
 
 
@@ -69,9 +72,13 @@ def tidy(raw: pd.DataFrame) -> pd.DataFrame:
                                     ignore_index=True)
 
 
-def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR) -> Path:
-    """Read, validate, tidy and write ``sampling.csv`` to the processed folder (atomically)."""
-    raw, _ = read(raw_dir)
+def process(raw_dir: Path | str = RAW_DATA_DIR, processed_dir: Path | str = PROCESSED_DATA_DIR,
+            sheet: str | None = None) -> Path:
+    """Read, validate, tidy and write ``sampling.csv`` to the processed folder (atomically).
+
+    ``sheet``: the sheet of a workbook to read (default: the sheet it opens on).
+    """
+    raw, _ = read(raw_dir, sheet=sheet)
     return write_csv(tidy(raw), Path(processed_dir) / PROCESSED_FILE, keep_unchanged=True)
 
 

@@ -11,10 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from analysis.readers.io import DataError, write_atomic, write_csv
+from analysis.readers.io import DataError, append_table, write_atomic, write_csv
 from analysis.summary import years
 from analysis.summary.indicators import extract_indicators, unparsed_mentions
 from analysis.summary.text import read_summary
@@ -52,13 +52,13 @@ def _parser() -> _Parser:
 
 
 def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """The tables as sheets, in order; control characters (from PDF text) dropped."""
-    sheets = {name: table.replace(ILLEGAL_CHARACTERS_RE, "", regex=True) for name, table in sheets.items()}
-
+    """The tables as sheets, in order; text as text cells, never formulas (see :func:`append_table`)."""
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name, index=False)
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name, table in sheets.items():
+            append_table(book.create_sheet(name), table)
+        book.save(tmp)
     write_atomic(path, write)
 
 
