@@ -213,16 +213,19 @@ def test_a_register_without_data_end_is_an_error(tmp_path):
 
 @pytest.fixture
 def synthetic_dataset():
-    """A dataset folder under data/processed holding only the SYNTHETIC register; removed afterwards."""
+    """A dataset (an empty raw folder, as a dataset needs one) whose processed folder holds only the SYNTHETIC
+    register; both removed afterwards."""
     import shutil
     import uuid
 
-    from analysis.config import PROCESSED_DATA_DIR
+    from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 
     name = f"synthetic-register-test-{uuid.uuid4().hex[:8]}"
+    (RAW_DATA_DIR / name).mkdir()
     write_register(synthetic_register(), PROCESSED_DATA_DIR / name, dt.date(2022, 6, 30))
     yield name
     shutil.rmtree(PROCESSED_DATA_DIR / name)
+    (RAW_DATA_DIR / name).rmdir()
 
 
 def test_the_notebook_runs_whole_on_a_register(synthetic_dataset, tmp_path):

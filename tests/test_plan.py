@@ -29,7 +29,7 @@ def data_root(tmp_path, monkeypatch):
 
 def test_default_parameters_file_is_valid_and_runs_every_notebook():
     params = plan.load(DEFAULT_PARAMS)
-    assert list(params["notebooks"]) == ["sampling", "patents", "market_entities", "summary"]
+    assert list(params["notebooks"]) == ["sampling", "patents", "market_entities", "demography", "summary"]
 
 
 def test_top_level_typo_names_the_key_and_the_valid_ones(tmp_path):
@@ -47,7 +47,7 @@ def test_sheets_key_is_accepted(tmp_path):
 def test_section_name_typo_names_the_notebooks(tmp_path):
     path = _params(tmp_path, "notebooks:\n  sampilng: {}\n")
     with pytest.raises(plan.PlanError, match=r"no notebook 'sampilng' \(section notebooks.sampilng\); "
-                                             r"notebooks: market_entities, patents, sampling, summary"):
+                                             r"notebooks: demography, market_entities, patents, sampling, summary"):
         plan.load(path)
 
 
