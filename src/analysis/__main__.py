@@ -86,8 +86,24 @@ def _example_district(args) -> int:
     from analysis import example_district
     from analysis.readers.io import display_path
 
-    for path in example_district.write(args.out, args.seed):
+    write = example_district.write_records if args.records else example_district.write
+    for path in write(args.out, args.seed):
         print(f"wrote {display_path(path)}")
+    return 0
+
+
+def _records(args) -> int:
+    from analysis.records import pipeline
+    from analysis.readers.io import display_path
+
+    raw_dir, _ = dataset_dirs(args.dataset)
+    if args.if_present and not (raw_dir / pipeline.RECORDS_DIR).is_dir():
+        return 0
+    paths, notes = pipeline.run(args.dataset, args.engine, args.master, args.year_basis)
+    for path in paths:
+        print(f"wrote {display_path(path)}")
+    for note in notes:
+        print(note)
     return 0
 
 
@@ -126,7 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("example-district", help="write the SYNTHETIC example district's raw files")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: that of the committed files)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")
+    p.add_argument("--records", action="store_true", help="write its records (default folder: .../records)")
     p.set_defaults(func=_example_district)
+    p = sub.add_parser("records", help="records (batches, entities, grants) -> validated yearly tables")
+    p.add_argument("--dataset", default="public", help="data folder whose records/ subfolder is read")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument("--master", default=None, help="Spark master (default local[*])")
+    p.add_argument("--year-basis", choices=("sample_date", "report_date"), default=None,
+                   help="year a sampled batch counts in (default: district.yaml, else sample_date)")
+    p.add_argument("--if-present", action="store_true", help="(make) do nothing when there is no records folder")
+    p.set_defaults(func=_records)
     args = parser.parse_args(argv)
     from analysis.build.runner import RunError
 
