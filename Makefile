@@ -55,8 +55,11 @@ data: $(TABLES:%=$(PROC)/%.csv) ## Validate raw tables and write data/processed/
 # change keeps its file and time, so only the notebooks that read a changed table re-run.
 $(PROC)/.tables.stamp: $(wildcard $(RAW)/*.csv $(RAW)/*.xlsx) $(STAMP) \
                        $(STEP_TABLES:%=src/analysis/%/step.py) $(wildcard src/analysis/readers/*.py)
+	$(PY) -m analysis records --dataset $(DATASET) --if-present
 	$(PY) -m analysis process --dataset $(DATASET)
 	@touch $@
+# A district's records (data/raw/<dataset>/records/) are aggregated into its yearly tables first.
+$(PROC)/.tables.stamp: $(wildcard $(RAW)/records/*) $(wildcard src/analysis/records/*.py)
 
 $(STEP_TABLES:%=$(PROC)/%.csv): $(PROC)/.tables.stamp
 	@test -f $@ || $(PY) -m analysis process --dataset $(DATASET)
@@ -104,7 +107,7 @@ browser: ## Install headless Chromium and its driver (Debian packages, needs roo
 	    chromium chromium-driver >/dev/null; \
 	else echo "note: no chromium/chromedriver and not root: the browser test will be skipped"; fi
 
-test: $(STAMP) data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
+test: $(STAMP) $(VENV)/.spark data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
 	$(PY) -m pytest tests notebooks --nbval --nbval-kernel-name $(KERNEL) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
@@ -113,6 +116,15 @@ bench: $(STAMP) ## Benchmark: full build vs plain scripts, no-op rebuild, -j2 vs
 
 validate: $(STAMP) ## Check the raw files (FILES=... to choose) and print their problems
 	$(PY) -m analysis validate $(or $(FILES),$(wildcard $(RAW)/*.csv $(RAW)/*.xlsx))
+
+# Optional extras: PySpark (the records' Spark engine, tests need a JDK 17+) and Polars (bench-records).
+$(VENV)/.spark: requirements-spark.lock $(STAMP)
+	$(VENV)/bin/uv pip install -q -p $(PY) -r requirements-spark.lock
+	@touch $@
+
+.PHONY: bench-records
+bench-records: $(STAMP) $(VENV)/.spark ## Records -> tables vs hand-written DuckDB SQL, pandas, Polars, Spark (ROWS=1000000)
+	$(PY) tools/bench_records.py $(if $(ROWS),--rows $(ROWS))
 
 .PHONY: example-district
 example-district: $(STAMP) ## Regenerate the SYNTHETIC example district in data/raw/example_district/ (SEED=...)

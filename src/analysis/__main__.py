@@ -12,8 +12,11 @@ from analysis.readers.io import DataError
 def _process(args) -> int:
     from analysis.readers import datasets
 
-    for name in args.names or list(datasets.STEPS):
-        _, processed_dir = dataset_dirs(args.dataset)
+    raw_dir, processed_dir = dataset_dirs(args.dataset)
+    names = args.names or list(datasets.STEPS)
+    if not args.names and (raw_dir / "records").is_dir():  # tables only in records: `records` wrote them
+        names = [n for n in names if any(raw_dir.glob(f"{Path(datasets.step(n).RAW_FILE).stem}.*"))]
+    for name in names:
         before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
         path = datasets.process(name, args.dataset)
         unchanged = before == [path.stat().st_mtime_ns]

@@ -76,6 +76,7 @@ class DuckDBEngine(Engine):
     def __init__(self, memory_limit: str | None = None, threads: int | None = None):
         self.con = duckdb.connect(config={"memory_limit": memory_limit or os.environ.get(
             "AMR_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT), "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
@@ -128,7 +129,7 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
 
         _SPARK_SESSIONS[master] = (
             SparkSession.builder.master(master).appName("amr-review records")
-            .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "1g")
             .getOrCreate())
         _SPARK_SESSIONS[master].sparkContext.setLogLevel("ERROR")
@@ -149,7 +150,6 @@ class SparkEngine(Engine):
 
     def _read(self, source: Source, columns: tuple[str, ...]):
         from pyspark.sql import functions as F
-        from pyspark.sql.types import LongType, StructField, StructType
 
         reader = self.spark.read
         if source.kind == "parquet":
@@ -157,10 +157,17 @@ class SparkEngine(Engine):
         else:
             frame = reader.option("header", True).option("encoding", "UTF-8").option("multiLine", True) \
                 .option("escape", '"').csv(str(source.path))
-        # Row numbers as in the file: zipWithIndex keeps the order of the partitions.
-        schema = StructType(frame.schema.fields + [StructField("file_row_number", LongType(), False)])
-        numbered = frame.rdd.zipWithIndex().map(lambda pair: (*pair[0], pair[1]))
-        frame = self.spark.createDataFrame(numbered, schema)
+        # Row numbers as in the file, computed in the JVM: monotonically_increasing_id is the partition id
+        # shifted 33 bits plus the index within the partition; partitions of one file are in file order.
+        frame = frame.withColumn("_id", F.monotonically_increasing_id())
+        sizes = frame.groupBy((F.col("_id") / 2 ** 33).cast("long").alias("p")).count().orderBy("p").collect()
+        offsets, total = {}, 0
+        for r in sizes:
+            offsets[r["p"]], total = total, total + r["count"]
+        offset = F.create_map(*[F.lit(x) for p, o in offsets.items() for x in (p, o)]) if offsets else F.lit(None)
+        partition = (F.col("_id") / 2 ** 33).cast("long")
+        frame = frame.withColumn("file_row_number", offset[partition] + F.col("_id") - partition * 2 ** 33) \
+            if offsets else frame.withColumn("file_row_number", F.lit(0).cast("long"))
         cells = [F.col(f"`{source.columns[c]}`").cast("string") if c in source.columns else F.lit(None).cast("string")
                  for c in columns]
         return frame.select(F.lit(source.shown).alias("file"),

@@ -43,7 +43,9 @@ def parse_date(column: str) -> str:
         return (f"TRY_CAST(concat(regexp_extract({column}, '{pattern}', 1), '-', "
                 f"lpad(regexp_extract({column}, '{pattern}', 2), 2, '0'), '-', "
                 f"lpad(regexp_extract({column}, '{pattern}', 3), 2, '0')) AS DATE)")
-    return (f"CASE WHEN regexp_matches({column}, '{_YMD}') THEN {iso(_YMD)} "
+    iso_written = f"length({column}) = 10 AND substr({column}, 5, 1) = '-' AND substr({column}, 8, 1) = '-'"
+    return (f"CASE WHEN {iso_written} THEN TRY_CAST({column} AS DATE) "  # the common case, without a regex
+            f"WHEN regexp_matches({column}, '{_YMD}') THEN {iso(_YMD)} "
             f"WHEN regexp_matches({column}, '{_COMPACT}') THEN {iso(_COMPACT)} "
             f"WHEN regexp_matches({column}, '{_SERIAL}') THEN CAST(DATE '{EXCEL_EPOCH}' + "
             f"CAST(regexp_extract({column}, '{_SERIAL}', 1) AS INTEGER) AS DATE) END")
@@ -64,25 +66,27 @@ def _bad_dates(view: str, columns) -> list[str]:
 
 
 def _conflicts(view: str, key: str, columns, dates=()) -> str:
-    """Rows whose key an earlier row (by file, row) has with different values: copies that disagree.
+    """Rows whose key another row has with different values: copies that disagree.
 
     Dates are compared as dates, so one batch exported as ``2021年3月5日`` and as ``2021-03-05`` is one.
+    Keys are grouped first (a hash aggregate); only the keys whose copies differ are ordered by file and row.
     """
     cells = [f"coalesce(CAST({c}_day AS VARCHAR), {c}, '')" if c in dates else f"coalesce({c}, '')" for c in columns]
-    content = "md5(concat_ws('|', " + ", ".join(cells) + "))"
+    content = "concat_ws('|', " + ", ".join(cells) + ")"
+    window = f"OVER (PARTITION BY {key} ORDER BY file, row)"
     return (f"SELECT 'conflicting duplicate' AS kind, file, row, '{key}' AS column_name, {key} AS value, "
             f"concat('same {key} as ', first_file, ':', CAST(first_row AS VARCHAR), ' with different values') AS message "
-            f"FROM (SELECT file, row, {key}, {content} AS content, "
-            f"first_value({content}) OVER (PARTITION BY {key} ORDER BY file, row) AS first_content, "
-            f"first_value(file) OVER (PARTITION BY {key} ORDER BY file, row) AS first_file, "
-            f"first_value(row) OVER (PARTITION BY {key} ORDER BY file, row) AS first_row "
-            f"FROM {view} WHERE {key} IS NOT NULL) WHERE content <> first_content")
+            f"FROM (SELECT file, row, {key}, {content} AS content, first_value({content}) {window} AS first_content, "
+            f"first_value(file) {window} AS first_file, first_value(row) {window} AS first_row FROM {view} "
+            f"WHERE {key} IN (SELECT {key} FROM {view} WHERE {key} IS NOT NULL GROUP BY {key} "
+            f"HAVING min({content}) <> max({content}))) WHERE content <> first_content")
 
 
-def first_copies(view: str, key: str) -> str:
-    """SQL: one row per key (its first copy by file and row); copies that differ are errors already."""
-    return (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY file, row) AS copy "
-            f"FROM {view}) WHERE copy = 1 OR {key} IS NULL")
+def first_copies(view: str, key: str, columns) -> str:
+    """SQL: one row per key with ``columns`` (copies that differ are errors already, so any copy will do)
+    and the first file and row it is in."""
+    return (f"SELECT {key}, min(file) AS file, arg_min(row, file) AS row, "
+            + ", ".join(f"min({c}) AS {c}" for c in columns) + f" FROM {view} GROUP BY {key}")
 
 
 def sampling_views(year_basis: str) -> dict[str, str]:

@@ -42,6 +42,10 @@ from analysis.records.queries import first_copies
 ENTITY_TYPES = ("enterprises", "individual", "cooperatives")
 PATENT_TYPES = ("invention", "utility_model", "design")
 NON_FOOD_MARK = "(非食品)"
+REGISTER_COLUMNS = ("entity_type", "founded_day", "deregistered_day", "revoked_day", "moved_in_day", "moved_out_day",
+                    "division_code")
+SAMPLING_COLUMNS = ("sample_date_day", "report_date_day", "category", "division_code", "conclusion")
+PATENT_COLUMNS = ("grant_date_day", "patent_kind", "placed_division", "applicant", "address")
 #: Entity flows by year: into the district (new, moved_in) and out of it (exit split by kind, moved_out).
 FLOWS = ("new", "moved_in", "deregistered", "revoked", "moved_out")
 
@@ -60,7 +64,7 @@ def register_view(codes) -> str:
         "least(exit_date, moved_out) AS leave_date FROM ("
         "SELECT uscc, entity_type, founded_day AS founded, deregistered_day AS deregistered, revoked_day AS revoked, "
         f"{exit_date} AS exit_date, moved_in_day AS moved_in, moved_out_day AS moved_out, division_code "
-        f"FROM ({first_copies('register_norm', 'uscc')}) WHERE division_code IN ({_codes(codes)}))")
+        f"FROM ({first_copies('register_norm', 'uscc', REGISTER_COLUMNS)}) WHERE division_code IN ({_codes(codes)}))")
 
 
 ENTITY_FLOWS = (
@@ -79,19 +83,19 @@ def sampling_counts(codes, year_basis: str = "sample_date") -> str:
     """SQL: batches and unqualified batches per year and category, with the district's rows marked."""
     return (f"SELECT year({year_basis}_day) AS year, category, division_code IN ({_codes(codes)}) AS in_district, "
             "count(*) AS batches, sum(CASE WHEN conclusion = '不合格' THEN 1 ELSE 0 END) AS unqualified "
-            f"FROM ({first_copies('sampling_norm', 'sample_id')}) GROUP BY 1, 2, 3")
+            f"FROM ({first_copies('sampling_norm', 'sample_id', SAMPLING_COLUMNS)}) GROUP BY 1, 2, 3")
 
 
 def patent_counts(codes) -> str:
     """SQL: grants per year, type and placement (``district``, ``elsewhere``, ``unplaced``)."""
     return (f"SELECT year(grant_date_day) AS year, patent_kind, CASE WHEN placed_division IN ({_codes(codes)}) "
             "THEN 'district' WHEN placed_division IS NULL THEN 'unplaced' ELSE 'elsewhere' END AS placement, "
-            f"count(*) AS n FROM ({first_copies('patents_norm', 'application_no')}) GROUP BY 1, 2, 3")
+            f"count(*) AS n FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) GROUP BY 1, 2, 3")
 
 
 def unplaced_patents() -> str:
     """SQL: the grants whose district could not be found (listed in the output, never dropped silently)."""
-    return (f"SELECT file, row, application_no, applicant, address FROM ({first_copies('patents_norm', 'application_no')}) "
+    return (f"SELECT file, row, application_no, applicant, address FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) "
             "WHERE placed_division IS NULL ORDER BY file, row")
 
 
