@@ -57,6 +57,10 @@ class Engine:
     def view(self, name: str, query: str) -> None:
         raise NotImplementedError
 
+    def table(self, name: str, query: str) -> None:
+        """Like :meth:`view`, but computed once (a small intermediate result used twice)."""
+        raise NotImplementedError
+
     def frame(self, query: str) -> pd.DataFrame:
         raise NotImplementedError
 
@@ -100,6 +104,9 @@ class DuckDBEngine(Engine):
 
     def view(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+
+    def table(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def frame(self, query: str) -> pd.DataFrame:
         return self.con.execute(query).df()
@@ -183,6 +190,9 @@ class SparkEngine(Engine):
 
     def view(self, name: str, query: str) -> None:
         self.spark.sql(self.transpile(query)).createOrReplaceTempView(name)
+
+    def table(self, name: str, query: str) -> None:
+        self.spark.sql(self.transpile(query)).cache().createOrReplaceTempView(name)
 
     def frame(self, query: str) -> pd.DataFrame:
         return self.spark.sql(self.transpile(query)).toPandas()

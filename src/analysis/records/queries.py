@@ -65,11 +65,16 @@ def _bad_dates(view: str, columns) -> list[str]:
             for c in columns]
 
 
+def duplicate_keys(view: str, key: str) -> str:
+    """SQL: the keys found in more than one row (a hash aggregate on the key alone; materialised)."""
+    return f"SELECT {key} FROM {view} WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1"
+
+
 def _conflicts(view: str, key: str, columns, dates=()) -> str:
-    """Rows whose key another row has with different values: copies that disagree.
+    """Rows whose key an earlier row has with different values: copies that disagree.
 
     Dates are compared as dates, so one batch exported as ``2021年3月5日`` and as ``2021-03-05`` is one.
-    Keys are grouped first (a hash aggregate); only the keys whose copies differ are ordered by file and row.
+    Only the rows of duplicated keys (``<view>_dup_keys``) are ordered and compared.
     """
     cells = [f"coalesce(CAST({c}_day AS VARCHAR), {c}, '')" if c in dates else f"coalesce({c}, '')" for c in columns]
     content = "concat_ws('|', " + ", ".join(cells) + ")"
@@ -78,15 +83,16 @@ def _conflicts(view: str, key: str, columns, dates=()) -> str:
             f"concat('same {key} as ', first_file, ':', CAST(first_row AS VARCHAR), ' with different values') AS message "
             f"FROM (SELECT file, row, {key}, {content} AS content, first_value({content}) {window} AS first_content, "
             f"first_value(file) {window} AS first_file, first_value(row) {window} AS first_row FROM {view} "
-            f"WHERE {key} IN (SELECT {key} FROM {view} WHERE {key} IS NOT NULL GROUP BY {key} "
-            f"HAVING min({content}) <> max({content}))) WHERE content <> first_content")
+            f"WHERE {key} IN (SELECT {key} FROM {view}_dup_keys)) WHERE content <> first_content")
 
 
 def first_copies(view: str, key: str, columns) -> str:
-    """SQL: one row per key with ``columns`` (copies that differ are errors already, so any copy will do)
-    and the first file and row it is in."""
-    return (f"SELECT {key}, min(file) AS file, arg_min(row, file) AS row, "
-            + ", ".join(f"min({c}) AS {c}" for c in columns) + f" FROM {view} GROUP BY {key}")
+    """SQL: one row per key with its file, row and ``columns``: the rows of unique keys as they are, one
+    copy of each duplicated key (copies that differ are errors already, so any copy will do)."""
+    dup = f"(SELECT {key} FROM {view}_dup_keys)"
+    return (f"SELECT {key}, file, row, {', '.join(columns)} FROM {view} WHERE {key} NOT IN {dup} UNION ALL "
+            f"SELECT {key}, min(file) AS file, arg_min(row, file) AS row, "
+            + ", ".join(f"min({c}) AS {c}" for c in columns) + f" FROM {view} WHERE {key} IN {dup} GROUP BY {key}")
 
 
 def sampling_views(year_basis: str) -> dict[str, str]:
@@ -111,7 +117,8 @@ def sampling_views(year_basis: str) -> dict[str, str]:
                                                   "task_source", "division_code", "conclusion", "failed_items",
                                                   "notice_no"), dates=("sample_date", "report_date")),
     ]
-    return {"sampling_norm": norm, "sampling_errors": " UNION ALL ".join(checks)}
+    return {"sampling_norm": norm, "sampling_norm_dup_keys": duplicate_keys("sampling_norm", "sample_id"),
+            "sampling_errors": " UNION ALL ".join(checks)}
 
 
 def _entity_type(column: str) -> str:
@@ -145,7 +152,8 @@ def register_views() -> dict[str, str]:
         _conflicts("register_norm", "uscc", ("declared_type", "founded", "status", "deregistered", "revoked",
                                              "moved_out", "moved_in", "authority", "division_code"), dates=dates),
     ]
-    return {"register_norm": norm, "register_errors": " UNION ALL ".join(checks)}
+    return {"register_norm": norm, "register_norm_dup_keys": duplicate_keys("register_norm", "uscc"),
+            "register_errors": " UNION ALL ".join(checks)}
 
 
 def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -179,7 +187,8 @@ def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
         _conflicts("patents_norm", "application_no", ("patent_type", "grant_date", "applicant", "address", "ipc",
                                                       "division_code"), dates=("grant_date",)),
     ]
-    return {"patents_norm": norm, "patents_errors": " UNION ALL ".join(checks)}
+    return {"patents_norm": norm, "patents_norm_dup_keys": duplicate_keys("patents_norm", "application_no"),
+            "patents_errors": " UNION ALL ".join(checks)}
 
 
 def first_errors(view: str, limit: int = 20) -> str:
