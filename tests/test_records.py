@@ -308,3 +308,20 @@ def test_spark_finds_the_same_problems(tmp_path, spark_engine):
     with pytest.raises(DataError) as on_spark:
         _aggregate(folder, engine=spark_engine)
     assert str(on_spark.value) == str(on_duckdb.value)
+
+
+def test_national_generator_is_seeded_and_valid_across_chunks(tmp_path, monkeypatch):
+    from analysis.records import synthetic
+
+    monkeypatch.setattr(synthetic, "CHUNK", 1000)  # three chunks: codes stay unique and valid across them
+    for folder in ("a", "b"):
+        synthetic.write(tmp_path / folder, 3000, seed=5)
+    assert (tmp_path / "a" / "register.parquet").read_bytes() == (tmp_path / "b" / "register.parquet").read_bytes()
+    a = pq.read_table(tmp_path / "a" / "register.parquet").to_pandas()
+    assert a["统一社会信用代码"].is_unique and len(a) == 3000
+    result = pipeline.aggregate(tmp_path / "b", DuckDBEngine())  # validates every record: no problem
+    stocks = result.flows.groupby("year")["stock"].sum()
+    in_district = a["住所行政区划代码"].isin(synthetic.DISTRICT_DIVISIONS)
+    alive_2023 = in_district & a[["注销日期", "吊销日期", "迁出日期"]].isna().all(axis=1)
+    assert stocks[2023] == alive_2023.sum()
+    assert len(pd.read_csv(tmp_path / "b" / "sampling_gbk.csv", encoding="gb18030")) == 300

@@ -5,7 +5,7 @@
 ``2021年3月5日``), plus ``district.yaml``: the same schemas as a district's exports, every value made up
 (division codes ``99xxxx``, which GB/T 2260 does not use). Each chunk of :data:`CHUNK` rows is drawn
 from ``default_rng([seed, part, chunk])`` and written as one Parquet row group, so memory does not grow
-with the row count and the files do not depend on the chunking of earlier parts.
+with the row count.
 """
 from __future__ import annotations
 
