@@ -2,7 +2,7 @@
 
 Writes SYNTHETIC records (analysis.records.synthetic) into data/bench/<rows>/ (git-ignored; reused when
 present), then runs each contender in a fresh process and prints seconds, peak memory (the process's
-max RSS; Spark's JVM is a separate process and not included) and ratios, all measured in this one run:
+peak resident set, VmHWM; Spark's JVM is a separate process and not included) and ratios, all measured in this one run:
 
 - records -> tables: ``analysis.records.pipeline.aggregate`` on DuckDB (reads, transcodes the GBK CSV,
   validates every record, deduplicates, counts);
@@ -116,12 +116,12 @@ CONTENDERS = {"records": lambda f: run_pipeline(f, "duckdb"), "sql": run_sql, "p
 
 def child(name: str, folder: Path) -> None:
     """Run one contender in this process; print its seconds and peak memory as JSON."""
-    import resource
-
     start = time.perf_counter()
     CONTENDERS[name](folder)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: this process's peak resident memory (ru_maxrss would carry the parent's over exec).
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 
 
@@ -155,6 +155,7 @@ def main() -> int:
     parser.add_argument("--rows", default="1000000", help="register rows, comma-separated scales (e.g. 1000000,10000000)")
     parser.add_argument("--pandas-max", type=int, default=10_000_000, help="largest scale pandas is run at")
     parser.add_argument("--spark-max", type=int, default=1_000_000, help="largest scale Spark is run at")
+    parser.add_argument("--only", default=",".join(CONTENDERS), help="contenders to run (default: all)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -164,7 +165,7 @@ def main() -> int:
     for rows in (int(r) for r in args.rows.split(",")):
         folder = prepare(rows)
         results = {}
-        for name in CONTENDERS:
+        for name in args.only.split(","):
             if (name == "pandas" and rows > args.pandas_max) or (name == "spark" and rows > args.spark_max):
                 continue
             results[name] = measure(name, folder)

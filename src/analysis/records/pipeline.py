@@ -115,7 +115,7 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
             record_type = RECORD_TYPES[name]
             eng.load(f"{name}_raw", [prepare(p, record_type, Path(work)) for p in files[name]], record_type.names)
             for view, query in views[name].items():
-                (eng.table if view.endswith("_dup_keys") else eng.view)(view, query)
+                (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
         problems = _errors(eng, [f"{name}_errors" for name in present])
         if problems:
             raise DataError(problems)

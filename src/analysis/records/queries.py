@@ -4,7 +4,8 @@ Three steps per record type, each a view over the one before:
 
 1. ``<type>_raw``: the files' text cells (:meth:`analysis.records.engine.Engine.load`);
 2. ``<type>_norm``: parsed dates, normalised types, the district a record belongs to;
-3. ``<type>_errors``: one row per problem (kind, file, row, column, value, message).
+3. ``<type>_bad``: the rows failing a check, found in one scan and materialised (normally none);
+4. ``<type>_errors``: one row per problem (kind, file, row, column, value, message).
 
 The counting views live in :mod:`analysis.records.rules`. No Python runs per record: everything here
 is an SQL expression evaluated by the engine.
@@ -51,18 +52,33 @@ def parse_date(column: str) -> str:
             f"CAST(regexp_extract({column}, '{_SERIAL}', 1) AS INTEGER) AS DATE) END")
 
 
-def _error(kind: str, column: str, message_sql: str, where: str, view: str) -> str:
-    return (f"SELECT '{kind}' AS kind, file, row, '{column}' AS column_name, CAST({column} AS VARCHAR) AS value, "
-            f"{message_sql} AS message FROM {view} WHERE {where}")
+def _error(kind: str, column: str, message_sql: str, where: str) -> tuple[str, str, str, str]:
+    """One check: its kind, the column it names, the message (SQL) and the condition of a bad row (SQL)."""
+    return kind, column, message_sql, where
 
 
-def _missing(view: str, columns) -> list[str]:
-    return [_error("missing value", c, "'empty'", f"{c} IS NULL", view) for c in columns]
+def _missing(columns) -> list[tuple]:
+    return [_error("missing value", c, "'empty'", f"{c} IS NULL") for c in columns]
 
 
-def _bad_dates(view: str, columns) -> list[str]:
-    return [_error("date", c, "concat('not a date: ', " + c + ")", f"{c} IS NOT NULL AND {c}_day IS NULL", view)
+def _bad_dates(columns) -> list[tuple]:
+    return [_error("date", c, "concat('not a date: ', " + c + ")", f"{c} IS NOT NULL AND {c}_day IS NULL")
             for c in columns]
+
+
+def bad_rows(name: str, checks: list[tuple]) -> str:
+    """SQL ``<name>_bad``: the rows failing any check, with one flag per check, in one scan of the records."""
+    flags = ", ".join(f"coalesce({where}, FALSE) AS check_{i}" for i, (_, _, _, where) in enumerate(checks))
+    return (f"SELECT * FROM (SELECT *, {flags} FROM {name}_norm) WHERE "
+            + " OR ".join(f"check_{i}" for i in range(len(checks))))
+
+
+def errors(name: str, checks: list[tuple], conflicts: str) -> str:
+    """SQL ``<name>_errors``: one row per problem (kind, file, row, column_name, value, message)."""
+    parts = [f"SELECT '{kind}' AS kind, file, row, '{column}' AS column_name, CAST({column} AS VARCHAR) AS value, "
+             f"{message} AS message FROM {name}_bad WHERE check_{i}"
+             for i, (kind, column, message, _) in enumerate(checks)]
+    return " UNION ALL ".join(parts + [conflicts])
 
 
 def duplicate_keys(view: str, key: str) -> str:
@@ -99,26 +115,27 @@ def sampling_views(year_basis: str) -> dict[str, str]:
     """Views ``sampling_norm`` and ``sampling_errors``; ``year_basis``: ``sample_date`` or ``report_date``."""
     norm = (f"SELECT *, {parse_date('sample_date')} AS sample_date_day, {parse_date('report_date')} AS report_date_day "
             "FROM sampling_raw")
-    checks = _missing("sampling_norm", ("sample_id", "sample_date", "category", "task_source", "division_code",
+    checks = _missing(("sample_id", "sample_date", "category", "task_source", "division_code",
                                         "conclusion"))
-    checks += _bad_dates("sampling_norm", ("sample_date", "report_date"))
+    checks += _bad_dates(("sample_date", "report_date"))
     if year_basis == "report_date":
-        checks += _missing("sampling_norm", ("report_date",))
+        checks += _missing(("report_date",))
     checks += [
         _error("conclusion", "conclusion", "concat('unknown 检验结论 ', conclusion, ' (合格 or 不合格)')",
-               f"conclusion IS NOT NULL AND NOT {_in('conclusion', SAMPLING_CONCLUSIONS)}", "sampling_norm"),
+               f"conclusion IS NOT NULL AND NOT {_in('conclusion', SAMPLING_CONCLUSIONS)}"),
         _error("task source", "task_source", "concat('unknown 任务来源 ', task_source, ' (国抽, 省抽, 市抽, 县抽)')",
-               f"task_source IS NOT NULL AND NOT {_in('task_source', TASK_SOURCES)}", "sampling_norm"),
+               f"task_source IS NOT NULL AND NOT {_in('task_source', TASK_SOURCES)}"),
         _error("stage", "stage", "concat('unknown 抽样环节 ', stage, ' (生产, 流通, 餐饮, 网络)')",
-               f"stage IS NOT NULL AND NOT {_in('stage', STAGES)}", "sampling_norm"),
+               f"stage IS NOT NULL AND NOT {_in('stage', STAGES)}"),
         _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')", "sampling_norm"),
+               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
         _conflicts("sampling_norm", "sample_id", ("sample_date", "report_date", "category", "subcategory", "stage",
                                                   "task_source", "division_code", "conclusion", "failed_items",
                                                   "notice_no"), dates=("sample_date", "report_date")),
     ]
+    conflicts = checks.pop()
     return {"sampling_norm": norm, "sampling_norm_dup_keys": duplicate_keys("sampling_norm", "sample_id"),
-            "sampling_errors": " UNION ALL ".join(checks)}
+            "sampling_bad": bad_rows("sampling", checks), "sampling_errors": errors("sampling", checks, conflicts)}
 
 
 def _entity_type(column: str) -> str:
@@ -134,26 +151,27 @@ def register_views() -> dict[str, str]:
     norm = ("SELECT *, " + ", ".join(f"{parse_date(c)} AS {c}_day" for c in dates)
             + f", {_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type FROM register_raw")
     exit_sql = "least(deregistered_day, revoked_day)"
-    checks = _missing("register_norm", ("uscc", "declared_type", "founded", "division_code"))
-    checks += _bad_dates("register_norm", dates)
+    checks = _missing(("uscc", "declared_type", "founded", "division_code"))
+    checks += _bad_dates(dates)
     checks += [
         _error("USCC check digit", "uscc", "concat('not a valid 统一社会信用代码 (GB 32100-2015 check digit): ', uscc)",
-               f"uscc IS NOT NULL AND NOT {uscc_valid_sql('uscc')}", "register_norm"),
+               f"uscc IS NOT NULL AND NOT {uscc_valid_sql('uscc')}"),
         _error("USCC type", "uscc", "concat('code type ', substr(uscc, 1, 2), ' does not fit 市场主体类型 ', "
                "declared_type, ' (91 enterprise, 92 individual business, 93 farmers'' cooperative)')",
                f"uscc IS NOT NULL AND {uscc_valid_sql('uscc')} AND entity_type IS NOT NULL "
-               "AND coalesce(uscc_entity_type, '') <> entity_type", "register_norm"),
+               "AND coalesce(uscc_entity_type, '') <> entity_type"),
         _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')", "register_norm"),
+               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
         _error("date order", "founded", "'an exit or move before the founding date'",
-               f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)", "register_norm"),
+               f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)"),
         _error("date order", "moved_in", "'moved out or exited before it moved in'",
-               f"moved_in_day > least({exit_sql}, moved_out_day)", "register_norm"),
+               f"moved_in_day > least({exit_sql}, moved_out_day)"),
         _conflicts("register_norm", "uscc", ("declared_type", "founded", "status", "deregistered", "revoked",
                                              "moved_out", "moved_in", "authority", "division_code"), dates=dates),
     ]
+    conflicts = checks.pop()
     return {"register_norm": norm, "register_norm_dup_keys": duplicate_keys("register_norm", "uscc"),
-            "register_errors": " UNION ALL ".join(checks)}
+            "register_bad": bad_rows("register", checks), "register_errors": errors("register", checks, conflicts)}
 
 
 def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -170,25 +188,26 @@ def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
     norm = (f"SELECT *, {parse_date('grant_date')} AS grant_date_day, {ptype} AS patent_kind, "
             f"{type_digit} AS number_kind, {placed} AS placed_division "
             f"FROM (SELECT *, {digits} AS digits FROM patents_raw)")
-    checks = _missing("patents_norm", ("application_no", "patent_type", "grant_date"))
-    checks += _bad_dates("patents_norm", ("grant_date",))
+    checks = _missing(("application_no", "patent_type", "grant_date"))
+    checks += _bad_dates(("grant_date",))
     checks += [
         _error("application number", "application_no",
                "concat('not a valid 申请号 (12 digits, dot, check digit): ', application_no)",
-               f"application_no IS NOT NULL AND NOT {application_valid_sql('digits')}", "patents_norm"),
+               f"application_no IS NOT NULL AND NOT {application_valid_sql('digits')}"),
         _error("patent type", "patent_type", "concat('unknown 专利类型 ', patent_type, ' (发明, 实用新型, 外观设计)')",
-               "patent_type IS NOT NULL AND patent_kind IS NULL", "patents_norm"),
+               "patent_type IS NOT NULL AND patent_kind IS NULL"),
         _error("application type", "application_no",
                "concat('type digit ', substr(digits, 5, 1), ' of ', application_no, ' does not fit 专利类型 ', patent_type)",
                f"application_no IS NOT NULL AND {application_valid_sql('digits')} AND patent_kind IS NOT NULL "
-               "AND coalesce(number_kind, '') <> patent_kind", "patents_norm"),
+               "AND coalesce(number_kind, '') <> patent_kind"),
         _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')", "patents_norm"),
+               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
         _conflicts("patents_norm", "application_no", ("patent_type", "grant_date", "applicant", "address", "ipc",
                                                       "division_code"), dates=("grant_date",)),
     ]
+    conflicts = checks.pop()
     return {"patents_norm": norm, "patents_norm_dup_keys": duplicate_keys("patents_norm", "application_no"),
-            "patents_errors": " UNION ALL ".join(checks)}
+            "patents_bad": bad_rows("patents", checks), "patents_errors": errors("patents", checks, conflicts)}
 
 
 def first_errors(view: str, limit: int = 20) -> str:
