@@ -136,7 +136,8 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
 
         _SPARK_SESSIONS[master] = (
             SparkSession.builder.master(master).appName("amr-review records")
-            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", "4")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "1g")
             .getOrCreate())
         _SPARK_SESSIONS[master].sparkContext.setLogLevel("ERROR")

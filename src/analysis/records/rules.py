@@ -5,15 +5,16 @@ Sampling batches (``sampling.csv`` layout):
 - a batch is one 抽样单编号; copies of it in several files are one batch (copies that differ are an error);
 - it counts in the year of its 抽样日期, or of its 报告日期 with ``year_basis='report_date'``;
 - it counts for the district when the sampled unit's division code is one of the district's codes;
-  batches elsewhere are counted and listed, never silently dropped;
+  the number of batches elsewhere is printed by ``python -m analysis records``, never silently dropped;
 - scope ``region_reported``: every 任务来源 (国抽, 省抽, 市抽, 县抽) of the district, period ``FY``;
 - ``unqualified`` = 检验结论 不合格; category ``all`` = every food category, not the ones marked
   ``(非食品)`` (drugs, devices, industrial products), which keep rows of their own.
 
 Market entities (``market_entities.csv`` layout, basis ``SAMR``; and ``register.parquet``):
 
-- one entity per 统一社会信用代码, of the district's division codes; type from 市场主体类型 (checked
-  against the code's type digits 91/92/93);
+- one entity per 统一社会信用代码 whose domicile division code is one of the district's (an export must
+  keep a moved-out entity under the district's code for its move to count); type from 市场主体类型
+  (checked against the code's type digits 91/92/93);
 - exit = the earlier of 注销 and 吊销 (an entity revoked and later deregistered exits once, at the
   revocation); ``exit_kind`` says which; the table's ``deregistered`` measure is all exits in the year,
   the flows table (``entity_flows.csv``) has 注销 and 吊销 on their own too;
