@@ -58,6 +58,7 @@ def run_sql(folder: Path) -> None:
 
     con = duckdb.connect(config={"memory_limit": "1GB"})
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET temp_directory = '/tmp/amr-records-duckdb'")
     codes = ", ".join(f"'{c}'" for c in _codes())
     for query in (SQL_SAMPLING, SQL_REGISTER):
         con.execute(query.format(dir=folder, utf8=folder / "sampling_utf8.csv", codes=codes)).df()

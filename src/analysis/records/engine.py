@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,8 @@ class DuckDBEngine(Engine):
         self.con = duckdb.connect(config={"memory_limit": memory_limit or os.environ.get(
             "AMR_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT), "preserve_insertion_order": True})
         self.con.execute("SET enable_progress_bar = false")
+        # Spills go to the system's temporary folder, never into the project.
+        self.con.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'amr-records-duckdb')}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
