@@ -68,7 +68,10 @@ data: $(BUILD)/tables.stamp $(if $(SUMMARY),$(OUT)/indicators.csv) ## Validate r
 
 # One process validates and writes every table the build needs (so `make -j` runs it once); a table whose
 # content did not change keeps its file, and its recorded hash, so only notebooks reading a changed table re-run.
-$(BUILD)/tables.stamp: $(BUILD)/raw.sha256 $(STEP_CODE) $(STAMP)
+# A district's records (data/raw/<dataset>/records/, hashed in raw.sha256) are aggregated into its yearly
+# tables and its register first.
+$(BUILD)/tables.stamp: $(BUILD)/raw.sha256 $(STEP_CODE) $(wildcard src/analysis/records/*.py) $(STAMP)
+	$(PY) -m analysis records --dataset $(DATASET) --if-present
 	$(PY) -m analysis process --params '$(PARAMS)'
 	@touch $@
 
@@ -125,7 +128,7 @@ browser: ## Install headless Chromium and its driver (Debian packages, needs roo
 	    chromium chromium-driver >/dev/null; \
 	else echo "note: no chromium/chromedriver and not root: the browser test will be skipped"; fi
 
-test: $(STAMP) data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
+test: $(STAMP) $(VENV)/.spark data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
 	$(PY) -m pytest tests notebooks --nbval --nbval-kernel-name $(KERNEL) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
@@ -134,6 +137,16 @@ bench: $(STAMP) ## Benchmark: full build vs plain scripts, no-op rebuild, -j2 vs
 
 validate: $(STAMP) ## Check the raw files of the build (or FILES=...) and print their problems
 	$(PY) -m analysis validate $(or $(FILES),--params '$(PARAMS)')
+
+# Optional extras: PySpark (the records' Spark engine, tests need a JDK 17+) and Polars (bench-records).
+$(VENV)/.spark: requirements-spark.lock $(STAMP)
+	$(VENV)/bin/uv pip install -q -p $(PY) $$($(PY) tools/uv_index.py) -r requirements-spark.lock || \
+	  $(PY) -m pip install -q --disable-pip-version-check -r requirements-spark.lock
+	@touch $@
+
+.PHONY: bench-records
+bench-records: $(STAMP) $(VENV)/.spark ## Records -> tables vs hand-written DuckDB SQL, pandas, Polars, Spark (ROWS=1000000)
+	$(PY) tools/bench_records.py $(if $(ROWS),--rows $(ROWS))
 
 .PHONY: example-district
 example-district: $(STAMP) ## Regenerate the SYNTHETIC example district in data/raw/example_district/ (SEED=...)

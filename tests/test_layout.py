@@ -13,8 +13,9 @@ ALLOWED = {
     "readers": set(),
     "stats": set(),
     "present": {"readers"},
-    **{name: {"readers", "stats", "present"} for name in ANALYSES},
-    "build": {"readers", "stats", "present"},
+    "records": {"readers"},
+    **{name: {"readers", "stats", "present", "records"} for name in ANALYSES},
+    "build": {"readers", "stats", "present", "records"},
 }
 # The summary compares its figures with the other analyses' tables, so it reads their dataset steps.
 ALLOWED["summary"] |= {"sampling", "patents", "market_entities"}

@@ -24,7 +24,9 @@ def _process(args) -> int:
             return 1
     else:
         dataset, names, sheets = args.dataset, args.names or list(datasets.STEPS), {}
-    _, processed_dir = dataset_dirs(dataset)
+    raw_dir, processed_dir = dataset_dirs(dataset)
+    if not args.names and (raw_dir / "records").is_dir():  # tables only in records: `records` wrote them
+        names = [n for n in names if any(raw_dir.glob(f"{Path(datasets.step(n).RAW_FILE).stem}.*"))]
     for name in names:
         before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
         path = datasets.process(name, dataset, sheet=sheets.get(name))
@@ -34,9 +36,9 @@ def _process(args) -> int:
         raw_dir, _ = dataset_dirs(dataset)
         for name in plan.STEPS:
             stale = processed_dir / f"{name}.csv"
-            if plan.raw_table(raw_dir, name) is None and stale.is_file():
+            if not plan.has_input(raw_dir, name) and stale.is_file():
                 stale.unlink()  # its raw file is gone: no notebook may read the old table
-                print(f"removed {display_path(stale)} (no raw {name} file)")
+                print(f"removed {display_path(stale)} (no raw {name} file nor records)")
         plan.record_tables(args.params, params)
     return 0
 
@@ -136,8 +138,24 @@ def _example_district(args) -> int:
     from analysis import example_district
     from analysis.readers.io import display_path
 
-    for path in example_district.write(args.out, args.seed):
+    write = example_district.write_records if args.records else example_district.write
+    for path in write(args.out, args.seed):
         print(f"wrote {display_path(path)}")
+    return 0
+
+
+def _records(args) -> int:
+    from analysis.records import pipeline
+    from analysis.readers.io import display_path
+
+    raw_dir, _ = dataset_dirs(args.dataset)
+    if args.if_present and not (raw_dir / pipeline.RECORDS_DIR).is_dir():
+        return 0
+    paths, notes = pipeline.run(args.dataset, args.engine, args.master, args.year_basis)
+    for path in paths:
+        print(f"wrote {display_path(path)}")
+    for note in notes:
+        print(note)
     return 0
 
 
@@ -185,7 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("example-district", help="write the SYNTHETIC example district's raw files")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: that of the committed files)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: data/raw/example_district)")
+    p.add_argument("--records", action="store_true", help="write its records (default folder: .../records)")
     p.set_defaults(func=_example_district)
+    p = sub.add_parser("records", help="records (batches, entities, grants) -> validated yearly tables")
+    p.add_argument("--dataset", default="public", help="data folder whose records/ subfolder is read")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    p.add_argument("--master", default=None, help="Spark master (default local[*])")
+    p.add_argument("--year-basis", choices=("sample_date", "report_date"), default=None,
+                   help="year a sampled batch counts in (default: district.yaml, else sample_date)")
+    p.add_argument("--if-present", action="store_true", help="(make) do nothing when there is no records folder")
+    p.set_defaults(func=_records)
     args = parser.parse_args(argv)
     return _one_line_errors(args.func, args)
 

@@ -390,3 +390,170 @@ def write(out_dir: Path | str | None = None, seed: int | None = None, district: 
         text = work_summary(aggregates, year, district, redacted=year == SUMMARY_YEAR)
         paths.append(write_text(text, out_dir / summary_file_name(year)))
     return paths
+
+
+# --- Records: one row per batch, entity and grant, aggregating exactly to the tables above ----------------
+
+RECORDS_DIR = DEFAULT_OUT_DIR / "records"
+#: The district's division code and a neighbour's: SYNTHETIC (GB/T 2260 has no province 99).
+DIVISION_CODE = "990101"
+NEIGHBOUR_CODE = "990102"
+DISTRICT_NAME = "示例区"
+NEIGHBOUR_NAME = "邻区"
+FIRST_ENTITY_YEAR = 2015
+ENTITY_KINDS = {"enterprises": ("有限责任公司(自然人投资或控股)", "股份有限公司", "个人独资企业"),
+                "individual": ("个体工商户",), "cooperatives": ("农民专业合作社",)}
+TYPE_CODES = {"enterprises": "91", "individual": "92", "cooperatives": "93"}
+PATENT_DIGITS = {"invention": "1", "utility_model": "2", "design": "3"}
+PATENT_NAMES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
+
+
+def _day(rng: np.random.Generator, year: int, size: int | None = None):
+    """Uniform day(s) of ``year``."""
+    start = np.datetime64(f"{year}-01-01")
+    days = (np.datetime64(f"{year + 1}-01-01") - start).astype(int)
+    return start + rng.integers(0, days, size=size)
+
+
+def _uscc(rng: np.random.Generator, type_code: str, division: str, serial: int) -> str:
+    from analysis.records.identifiers import USCC_CHARS, uscc_check_char
+
+    body = type_code + division + "".join(rng.choice(list(USCC_CHARS), 3)) + f"{serial:06d}"
+    return body + uscc_check_char(body)
+
+
+def sampling_records(aggregates: Aggregates, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per batch of :attr:`Aggregates.sampling`, plus a few batches of units in the neighbouring district."""
+    rows = []
+    for r in aggregates.sampling.itertuples():
+        own = [(DIVISION_CODE, i < r.unqualified) for i in range(r.batches)]
+        others = [(NEIGHBOUR_CODE, False)] * int(rng.integers(0, 3))
+        for division, unqualified in own + others:
+            rows.append({"抽样单编号": f"SYN{r.year}{len(rows):06d}", "抽样日期": _day(rng, r.year),
+                         "食品大类": r.category, "抽样环节": rng.choice(["生产", "流通", "餐饮", "网络"], p=[.2, .5, .25, .05]),
+                         "任务来源": rng.choice(["国抽", "省抽", "市抽", "县抽"], p=[.1, .3, .3, .3]),
+                         "被抽样单位区划代码": division, "检验结论": "不合格" if unqualified else "合格",
+                         "不合格项目": "合成项目║超标║合成标准(SYNTHETIC)" if unqualified else ""})
+    frame = pd.DataFrame(rows)
+    frame["报告日期"] = frame["抽样日期"] + pd.to_timedelta(rng.integers(5, 30, len(frame)), unit="D")
+    return frame
+
+
+def register_records(aggregates: Aggregates, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per entity: the opening stock founded (or moved in) before the first year, then each year's
+    new entities and exits (drawn among the entities alive at the start of the year; some exits are
+    吊销, some of those later 注销 too), plus entities of the neighbouring district and some moved out earlier."""
+    entities = aggregates.entities
+    first = int(entities["year"].min())
+    rows: list[dict] = []
+
+    def add(kind: str, founded, division: str = DIVISION_CODE, **dates) -> int:
+        rows.append({"uscc": _uscc(rng, TYPE_CODES[kind], division, len(rows)), "kind": kind,
+                     "declared": rng.choice(ENTITY_KINDS[kind]), "founded": founded, "division": division,
+                     "deregistered": None, "revoked": None, "moved_in": None, "moved_out": None, **dates})
+        return len(rows) - 1
+
+    alive: dict[str, list[int]] = {}
+    for kind in ENTITY_COLUMNS:
+        opening = int(entities[(entities["year"].eq(first)) & (entities["entity_type"].eq(kind))]["opening"].iloc[0])
+        alive[kind] = []
+        for _ in range(opening):
+            moved = rng.random() < 0.05
+            founded = _day(rng, int(rng.integers(1995, first - 1)))
+            moved_in = _day(rng, first - 1) if moved else None  # moved in the year before the first
+            alive[kind].append(add(kind, founded, moved_in=moved_in))
+        for _ in range(int(rng.integers(3, 8))):  # moved out before the first year: in no stock
+            add(kind, _day(rng, 2000), moved_out=_day(rng, first - 2))
+        for _ in range(int(rng.integers(5, 15))):  # the neighbouring district's entities: never counted
+            add(kind, _day(rng, int(rng.integers(2000, 2021))), division=NEIGHBOUR_CODE)
+    for r in entities.sort_values(["year", "entity_type"]).itertuples():
+        leaving = rng.choice(len(alive[r.entity_type]), size=r.deregistered, replace=False)
+        for i in sorted(leaving, reverse=True):
+            row = rows[alive[r.entity_type].pop(i)]
+            day = _day(rng, r.year)
+            if rng.random() < 0.15:  # 吊销; a third of them 注销 later (exit stays at the revocation)
+                row["revoked"] = day
+                later = day + int(rng.integers(30, 700))
+                if rng.random() < 1 / 3 and later <= np.datetime64(f"{SUMMARY_YEAR}-12-31"):
+                    row["deregistered"] = later
+            else:
+                row["deregistered"] = day
+        alive[r.entity_type] += [add(r.entity_type, d) for d in _day(rng, r.year, r.new)]
+    frame = pd.DataFrame(rows).sort_values("uscc", ignore_index=True)
+    status = np.where(frame["deregistered"].notna(), "注销", np.where(frame["revoked"].notna(), "吊销",
+                      np.where(frame["moved_out"].notna(), "迁出", "存续")))
+    dates = {c: pd.to_datetime(frame[c]).dt.date for c in ("founded", "deregistered", "revoked", "moved_in", "moved_out")}
+    return pd.DataFrame({"统一社会信用代码": frame["uscc"], "市场主体类型": frame["declared"],
+                         "成立日期": dates["founded"], "登记状态": status, "注销日期": dates["deregistered"],
+                         "吊销日期": dates["revoked"], "迁入日期": dates["moved_in"], "迁出日期": dates["moved_out"],
+                         "登记机关": f"{DISTRICT_NAME}市场监督管理局(合成数据)", "住所行政区划代码": frame["division"]})
+
+
+def patent_records(aggregates: Aggregates, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per grant: most carry the division code, some only an address naming the district;
+    a few grants of the neighbouring district and a few with no district found are added (not counted)."""
+    from analysis.records.identifiers import application_check_char
+
+    rows = []
+
+    def grant(year: int, kind: str, division: str, address: str) -> None:
+        digits = f"{year - int(rng.integers(0, 3))}{PATENT_DIGITS[kind]}{len(rows) + 1000000:07d}"
+        rows.append({"申请号": f"CN{digits}.{application_check_char(digits)}", "专利类型": PATENT_NAMES[kind],
+                     "授权公告日": _day(rng, year), "申请人": f"合成申请人{len(rows):04d}(SYNTHETIC)",
+                     "申请人地址": address, "IPC主分类号": "", "行政区划代码": division})
+
+    for r in aggregates.patents.itertuples():
+        for kind in PATENT_TYPES:
+            for _ in range(int(getattr(r, kind))):
+                by_code = rng.random() < 0.8
+                grant(r.year, kind, DIVISION_CODE if by_code else "", f"合成省合成市{DISTRICT_NAME}合成路{len(rows)}号")
+        grant(r.year, "utility_model", NEIGHBOUR_CODE, f"合成省合成市{NEIGHBOUR_NAME}合成路1号")
+        grant(r.year, "design", "", f"合成省合成市{NEIGHBOUR_NAME}合成街{len(rows)}号")
+    grant(int(aggregates.patents["year"].max()), "design", "", "地址不详(SYNTHETIC)")
+    frame = pd.DataFrame(rows)
+    frame["授权公告日"] = pd.to_datetime(frame["授权公告日"]).dt.strftime("%Y/%-m/%-d")
+    return frame
+
+
+def district_description(seed: int) -> str:
+    """``district.yaml`` of the example district's records."""
+    return (f"# SYNTHETIC: the example district's records, generated by analysis.example_district seed={seed}.\n"
+            f"region: {REGION}\nlevel: {LEVEL}\ndivision_codes: [\"{DIVISION_CODE}\"]\nsource_url: {SOURCE_URL}\n"
+            f"note: \"{_note(seed, 'aggregated from records by analysis.records')}\"\n"
+            f"first_year: {FIRST_ENTITY_YEAR}\ndata_end: {SUMMARY_YEAR}-12-31\n"
+            f"divisions:\n  \"{DIVISION_CODE}\": [{DISTRICT_NAME}]\n  \"{NEIGHBOUR_CODE}\": [{NEIGHBOUR_NAME}]\n")
+
+
+def write_records(out_dir: Path | str | None = None, seed: int | None = None,
+                  district: District = District()) -> list[Path]:
+    """Write the district's records for ``seed``: sampling as GBK CSV (2016-2018, dates 2016年3月5日) and
+    Parquet (2019-2021, one batch exported in both), the register as Parquet, patents as UTF-8 CSV."""
+    from analysis.readers.io import write_atomic, write_text
+
+    out_dir = Path(out_dir) if out_dir is not None else RECORDS_DIR
+    seed = DEFAULT_SEED if seed is None else seed
+    aggregates = draw_aggregates(seed, district)
+    rng = np.random.default_rng([seed, 1])  # its own stream: the tables' draws stay as they are
+    sampling = sampling_records(aggregates, rng)
+    early = sampling[pd.to_datetime(sampling["抽样日期"]).dt.year <= 2018].copy()
+    late = pd.concat([sampling[pd.to_datetime(sampling["抽样日期"]).dt.year > 2018], early.tail(1)], ignore_index=True)
+    for frame in (early, late):
+        for column in ("抽样日期", "报告日期"):
+            frame[column] = pd.to_datetime(frame[column])
+    early["抽样日期"] = early["抽样日期"].map(lambda d: f"{d.year}年{d.month}月{d.day}日")
+    early["报告日期"] = early["报告日期"].dt.strftime("%Y%m%d")
+    late["抽样日期"] = late["抽样日期"].dt.date
+    late["报告日期"] = late["报告日期"].dt.date
+
+    def parquet(frame: pd.DataFrame):
+        return lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd")
+
+    return [
+        write_atomic(out_dir / "sampling_2016-2018.csv",
+                     lambda tmp: early.to_csv(tmp, index=False, lineterminator="\n", encoding="gb18030")),
+        write_atomic(out_dir / "sampling_2019-2021.parquet", parquet(late)),
+        write_atomic(out_dir / "register.parquet", parquet(register_records(aggregates, rng))),
+        write_atomic(out_dir / "patents.csv",
+                     lambda tmp: patent_records(aggregates, rng).to_csv(tmp, index=False, lineterminator="\n")),
+        write_text(district_description(seed), out_dir / "district.yaml"),
+    ]

@@ -1,0 +1,219 @@
+"""The engines that run the records SQL: DuckDB (embedded, the default) and Apache Spark (clusters).
+
+The SQL is written once, in DuckDB's dialect (:mod:`analysis.records.queries`); :class:`SparkEngine`
+transpiles every statement to Spark SQL with sqlglot, so both engines execute the same expressions.
+An engine knows three things: how to expose files as a view of text columns with their file and row
+(:meth:`Engine.load`), how to name an intermediate result (:meth:`Engine.view`) and how to bring a
+small result back as a pandas DataFrame (:meth:`Engine.frame`).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlglot
+
+#: DuckDB's memory cap unless ``AMR_DUCKDB_MEMORY`` says otherwise (spills to a temporary folder beyond it).
+DEFAULT_MEMORY_LIMIT = "1GB"
+DEFAULT_SPARK_MASTER = "local[*]"
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file as the engine reads it: ``path`` (CSV already UTF-8, or Parquet) and its columns.
+
+    ``columns`` maps each canonical column name to the header written in the file; ``shown`` is the
+    file's name in messages; ``first_row`` the row number of its first data row (a header is row 1).
+    """
+
+    path: Path
+    kind: str  # "csv" or "parquet"
+    columns: dict[str, str]
+    shown: str
+    first_row: int = 2
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+class Engine:
+    """What the records pipeline needs from an engine (see the module docstring)."""
+
+    name = "engine"
+
+    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
+        raise NotImplementedError
+
+    def view(self, name: str, query: str) -> None:
+        raise NotImplementedError
+
+    def table(self, name: str, query: str) -> None:
+        """Like :meth:`view`, but computed once (a small intermediate result used twice)."""
+        raise NotImplementedError
+
+    def frame(self, query: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def write_parquet(self, query: str, path: Path, metadata: dict[str, str]) -> None:
+        """Write the result of ``query`` to one Parquet file with key-value ``metadata``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the engine's resources (a shared Spark session is kept)."""
+
+
+class DuckDBEngine(Engine):
+    """DuckDB in this process: files are read in place, memory capped at ``memory_limit``."""
+
+    name = "duckdb"
+
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+        self.con = duckdb.connect(config={"memory_limit": memory_limit or os.environ.get(
+            "AMR_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT), "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")
+        # Spills go to the system's temporary folder, never into the project.
+        self.con.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'amr-records-duckdb')}")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+
+    def _scan(self, source: Source) -> str:
+        path = _literal(source.path.as_posix())
+        if source.kind == "parquet":
+            return f"read_parquet({path}, file_row_number = true)"
+        return (f"(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv({path}, all_varchar = true, "
+                "header = true, quote = '\"', escape = '\"', strict_mode = false, null_padding = true))")
+
+    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
+        parts = []
+        for source in sources:
+            cells = [f"CAST({_quote(source.columns[c])} AS VARCHAR)" if c in source.columns else "CAST(NULL AS VARCHAR)"
+                     for c in columns]
+            select = ", ".join(f"NULLIF(trim({cell}), '') AS {c}" for cell, c in zip(cells, columns))
+            parts.append(f"SELECT {_literal(source.shown)} AS file, "
+                         f"CAST(file_row_number + {source.first_row} AS BIGINT) AS row, {select} "
+                         f"FROM {self._scan(source)}")
+        self.view(view, " UNION ALL ".join(parts))
+
+    def view(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+
+    def table(self, name: str, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+    def frame(self, query: str) -> pd.DataFrame:
+        return self.con.execute(query).df()
+
+    def write_parquet(self, query: str, path: Path, metadata: dict[str, str]) -> None:
+        """Streamed by DuckDB (bounded memory at any row count)."""
+        pairs = ", ".join(f"{k}: {_literal(v)}" for k, v in metadata.items())
+        self.con.execute(f"COPY ({query}) TO {_literal(Path(path).as_posix())} "
+                         f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{pairs}}})")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_SPARK_SESSIONS: dict[str, object] = {}
+
+
+def java_available() -> bool:
+    """True when a ``java`` executable is on the PATH (PySpark needs a JDK 17 or newer)."""
+    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+def spark_session(master: str = DEFAULT_SPARK_MASTER):
+    """One Spark session per master for the whole process (starting a JVM takes seconds)."""
+    if master not in _SPARK_SESSIONS:
+        from pyspark.sql import SparkSession
+
+        _SPARK_SESSIONS[master] = (
+            SparkSession.builder.master(master).appName("amr-review records")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC").config("spark.driver.memory", "1g")
+            .getOrCreate())
+        _SPARK_SESSIONS[master].sparkContext.setLogLevel("ERROR")
+    return _SPARK_SESSIONS[master]
+
+
+class SparkEngine(Engine):
+    """PySpark on ``master`` (``local[*]`` by default): the same SQL, transpiled from DuckDB's dialect."""
+
+    name = "spark"
+
+    def __init__(self, master: str | None = None):
+        self.spark = spark_session(master or DEFAULT_SPARK_MASTER)
+
+    @staticmethod
+    def transpile(query: str) -> str:
+        return sqlglot.transpile(query, read="duckdb", write="spark")[0]
+
+    def _read(self, source: Source, columns: tuple[str, ...]):
+        from pyspark.sql import functions as F
+
+        reader = self.spark.read
+        if source.kind == "parquet":
+            frame = reader.parquet(str(source.path))
+        else:
+            frame = reader.option("header", True).option("encoding", "UTF-8").option("multiLine", True) \
+                .option("escape", '"').csv(str(source.path))
+        # Row numbers as in the file, computed in the JVM: monotonically_increasing_id is the partition id
+        # shifted 33 bits plus the index within the partition; partitions of one file are in file order.
+        frame = frame.withColumn("_id", F.monotonically_increasing_id())
+        sizes = frame.groupBy((F.col("_id") / 2 ** 33).cast("long").alias("p")).count().orderBy("p").collect()
+        offsets, total = {}, 0
+        for r in sizes:
+            offsets[r["p"]], total = total, total + r["count"]
+        offset = F.create_map(*[F.lit(x) for p, o in offsets.items() for x in (p, o)]) if offsets else F.lit(None)
+        partition = (F.col("_id") / 2 ** 33).cast("long")
+        frame = frame.withColumn("file_row_number", offset[partition] + F.col("_id") - partition * 2 ** 33) \
+            if offsets else frame.withColumn("file_row_number", F.lit(0).cast("long"))
+        cells = [F.col(f"`{source.columns[c]}`").cast("string") if c in source.columns else F.lit(None).cast("string")
+                 for c in columns]
+        return frame.select(F.lit(source.shown).alias("file"),
+                            (F.col("file_row_number") + source.first_row).cast("long").alias("row"),
+                            *[F.when(F.trim(cell) != "", F.trim(cell)).alias(c) for cell, c in zip(cells, columns)])
+
+    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
+        frames = [self._read(source, columns) for source in sources]
+        union = frames[0]
+        for frame in frames[1:]:
+            union = union.unionByName(frame)
+        union.createOrReplaceTempView(view)
+
+    def view(self, name: str, query: str) -> None:
+        self.spark.sql(self.transpile(query)).createOrReplaceTempView(name)
+
+    def table(self, name: str, query: str) -> None:
+        self.spark.sql(self.transpile(query)).cache().createOrReplaceTempView(name)
+
+    def frame(self, query: str) -> pd.DataFrame:
+        return self.spark.sql(self.transpile(query)).toPandas()
+
+    def write_parquet(self, query: str, path: Path, metadata: dict[str, str]) -> None:
+        """Collected to the driver as Arrow and written as one file (a cluster would write a folder)."""
+        import pyarrow.parquet as pq
+
+        table = self.spark.sql(self.transpile(query)).toArrow()
+        pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata}), path,
+                       compression="zstd")
+
+
+def engine(name: str = "duckdb", master: str | None = None) -> Engine:
+    """An engine by name: ``duckdb`` (default) or ``spark`` (``master`` e.g. ``local[*]``, ``spark://host:7077``)."""
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine(master)
+    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")

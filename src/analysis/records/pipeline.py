@@ -1,0 +1,205 @@
+"""Records -> validated yearly tables, the entity register and the differences with published tables.
+
+``run(dataset)`` reads ``data/raw/<dataset>/records/`` (files and ``district.yaml``), validates every
+record inside the engine, and only when nothing is wrong writes to ``data/processed/<dataset>/``:
+
+- ``records/sampling.csv``, ``records/patents.csv``, ``records/market_entities.csv``: the yearly tables
+  in exactly the layout of the raw tables; a table the raw folder does not publish is then processed
+  as if it were raw (the notebooks read it unchanged);
+- ``records/entity_flows.csv`` (every flow, moves included), ``records/patents_unplaced.csv``;
+- ``register.parquet``: one row per entity (the demography contract, see :data:`REGISTER_SCHEMA`).
+
+Where the raw folder also publishes a table, every difference between the two is an error listing them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from analysis.config import dataset_dirs
+from analysis.readers.io import DataError, Problem, display_path, write_atomic, write_csv
+from analysis.records import queries, rules
+from analysis.records.engine import Engine, engine as make_engine
+from analysis.records.fields import RECORD_TYPES
+from analysis.records.sources import prepare, record_files
+
+DISTRICT_FILE = "district.yaml"
+RECORDS_DIR = "records"
+#: The columns of ``register.parquet``, exactly (shared with the demography analysis).
+REGISTER_SCHEMA = pa.schema([
+    ("uscc", pa.string()), ("entity_type", pa.string()), ("founded", pa.date32()), ("deregistered", pa.date32()),
+    ("revoked", pa.date32()), ("exit_date", pa.date32()), ("exit_kind", pa.string()), ("moved_in", pa.date32()),
+    ("moved_out", pa.date32()), ("division_code", pa.string()),
+])
+#: Columns compared between a published table and the same table from records, by table.
+COMPARED = {
+    "sampling": (("region", "scope", "year", "period", "category"), ("batches", "unqualified")),
+    "patents": (("region", "year", "period", "basis"), ("invention", "utility_model", "design", "total")),
+    "market_entities": (("region", "year", "period", "measure", "basis"),
+                        ("all_entities", "enterprises", "individual", "cooperatives")),
+}
+TABLE_OF = {"sampling": "sampling", "patents": "patents", "register": "market_entities"}
+
+
+@dataclass(frozen=True)
+class District:
+    """``district.yaml``: the labels of the tables and which division codes are the district."""
+
+    region: str
+    level: str
+    codes: tuple[str, ...]
+    source_url: str
+    note: str
+    first_year: int
+    divisions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    data_end: dt.date | None = None
+    year_basis: str = "sample_date"
+
+    @property
+    def labels(self) -> dict:
+        return {"region": self.region, "level": self.level, "source_url": self.source_url, "note": self.note}
+
+
+def load_district(path: Path) -> District:
+    """Read ``district.yaml`` (see the example district's for every key)."""
+    if not path.is_file():
+        raise DataError([Problem(display_path(path), None, None, "no district description",
+                                 "district.yaml with region, level, division_codes, source_url, note, first_year")])
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return District(region=spec["region"], level=spec["level"], codes=tuple(str(c) for c in spec["division_codes"]),
+                    source_url=spec["source_url"], note=spec["note"], first_year=int(spec["first_year"]),
+                    divisions={str(k): tuple(v) for k, v in (spec.get("divisions") or {}).items()},
+                    data_end=spec.get("data_end"), year_basis=spec.get("year_basis", "sample_date"))
+
+
+@dataclass
+class Result:
+    """What the records gave: the yearly tables, the flows, the lists and the export's end date."""
+
+    tables: dict[str, pd.DataFrame]
+    flows: pd.DataFrame
+    unplaced: pd.DataFrame
+    data_end: dt.date
+    notes: list[str]
+
+
+def _errors(eng: Engine, views: list[str]) -> list[Problem]:
+    """The first 20 problems of each kind, then one line with the count of each kind."""
+    union = " UNION ALL ".join(f"SELECT * FROM {v}" for v in views)
+    found = eng.frame(queries.first_errors(f"({union})"))
+    problems = [Problem(r.file, int(r.row), r.column_name, f"{r.kind}: {r.message}") for r in found.itertuples()]
+    totals = found.groupby("kind", sort=True)["total"].first()
+    problems += [Problem("records", None, None, f"{int(n)} problem(s) of kind '{kind}'"
+                         + (" (first 20 shown)" if n > 20 else "")) for kind, n in totals.items()]
+    return problems
+
+
+def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
+              year_basis: str | None = None) -> Result:
+    """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem."""
+    records_dir = Path(records_dir)
+    district = district or load_district(records_dir / DISTRICT_FILE)
+    year_basis = year_basis or district.year_basis
+    files = record_files(records_dir)
+    views = {"sampling": queries.sampling_views(year_basis), "register": queries.register_views(),
+             "patents": queries.patents_views(district.divisions)}
+    with tempfile.TemporaryDirectory(prefix="amr-records-") as work:
+        present = [name for name in RECORD_TYPES if files[name]]
+        for name in present:
+            record_type = RECORD_TYPES[name]
+            eng.load(f"{name}_raw", [prepare(p, record_type, Path(work)) for p in files[name]], record_type.names)
+            for view, query in views[name].items():
+                (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
+        problems = _errors(eng, [f"{name}_errors" for name in present])
+        if problems:
+            raise DataError(problems)
+        tables, notes = {}, []
+        flows = unplaced = pd.DataFrame()
+        data_end = district.data_end
+        if "register" in present:
+            eng.view("register_entities", rules.register_view(district.codes))
+            data_end = data_end or eng.frame(rules.DATA_END)["data_end"].iloc[0]
+            data_end = pd.Timestamp(data_end).date()
+            flows = rules.entity_flows(eng.frame(rules.ENTITY_FLOWS), district.first_year,
+                                       rules.last_complete_year(data_end))
+            tables["market_entities"] = rules.entities_table(flows, district.labels)
+        if "sampling" in present:
+            counts = eng.frame(rules.sampling_counts(district.codes, year_basis))
+            tables["sampling"] = rules.sampling_table(counts, district.labels)
+            outside = int(counts.loc[~counts["in_district"].astype(bool), "batches"].sum())
+            notes.append(f"sampling: {outside} batch(es) of units outside the district, not counted")
+        if "patents" in present:
+            counts = eng.frame(rules.patent_counts(district.codes))
+            tables["patents"] = rules.patents_table(counts, district.labels)
+            unplaced = eng.frame(rules.unplaced_patents())
+            elsewhere = int(counts.loc[counts["placement"].eq("elsewhere"), "n"].sum())
+            notes.append(f"patents: {elsewhere} grant(s) of other divisions left out; {len(unplaced)} with no "
+                         "district found (listed in records/patents_unplaced.csv)")
+    return Result(tables, flows, unplaced, data_end, notes)
+
+
+def write_register(eng: Engine, path: Path, data_end: dt.date) -> Path:
+    """``register.parquet`` sorted by USCC, with ``data_end`` in the file's key-value metadata."""
+    columns = ", ".join(f"CAST({c.name} AS {'DATE' if c.type == pa.date32() else 'VARCHAR'}) AS {c.name}"
+                        for c in REGISTER_SCHEMA)
+    query = f"SELECT {columns} FROM register_entities ORDER BY uscc"
+    return write_atomic(path, lambda tmp: eng.write_parquet(query, tmp, {"data_end": data_end.isoformat()}))
+
+
+def differences(published: pd.DataFrame, derived: pd.DataFrame, table: str) -> list[str]:
+    """Every figure where a published table and the records disagree, one line each."""
+    keys, values = COMPARED[table]
+    published = published[published["region"].isin(derived["region"].unique())]
+    merged = published.merge(derived, on=list(keys), how="outer", suffixes=("_published", "_records"),
+                             indicator=True)
+    lines = []
+    for r in merged.to_dict("records"):
+        key = ", ".join(f"{k}={r[k]}" for k in keys)
+        if r["_merge"] != "both":
+            lines.append(f"{table}: {key}: only in the {'published table' if r['_merge'] == 'left_only' else 'records'}")
+            continue
+        for v in values:
+            a, b = r[f"{v}_published"], r[f"{v}_records"]
+            if not (pd.isna(a) and pd.isna(b)) and (pd.isna(a) or pd.isna(b) or int(a) != int(b)):
+                lines.append(f"{table}: {key}: {v} published {a}, from records {b}")
+    return lines
+
+
+def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
+        year_basis: str | None = None) -> tuple[list[Path], list[str]]:
+    """Records of a dataset -> its processed folder (see the module docstring); return written paths and notes."""
+    from analysis.readers import datasets
+
+    raw_dir, processed_dir = dataset_dirs(dataset)
+    eng = make_engine(engine_name, master)
+    try:
+        result = aggregate(raw_dir / RECORDS_DIR, eng, year_basis=year_basis)
+        problems = []
+        for name, table in result.tables.items():
+            module = datasets.step(name)
+            if any((raw_dir / f"{Path(module.RAW_FILE).stem}{s}").is_file() for s in (".csv", ".xlsx")):
+                published, _ = module.read(raw_dir)
+                problems += [Problem(display_path(raw_dir / module.RAW_FILE), None, None, line)
+                             for line in differences(published, table, name)]
+        if problems:
+            raise DataError(problems)
+        out = processed_dir / RECORDS_DIR
+        paths = [write_csv(table, out / f"{name}.csv", keep_unchanged=True) for name, table in result.tables.items()]
+        if not result.flows.empty:
+            paths.append(write_csv(result.flows, out / "entity_flows.csv", keep_unchanged=True))
+            paths.append(write_register(eng, processed_dir / "register.parquet", result.data_end))
+        if "patents" in result.tables:
+            paths.append(write_csv(result.unplaced, out / "patents_unplaced.csv", keep_unchanged=True))
+        for name in result.tables:
+            module = datasets.step(name)
+            if not any((raw_dir / f"{Path(module.RAW_FILE).stem}{s}").is_file() for s in (".csv", ".xlsx")):
+                paths.append(module.process(out, processed_dir))
+    finally:
+        eng.close()
+    return paths, result.notes

@@ -1,0 +1,174 @@
+"""The counting rules, stated once. Every yearly figure made from records comes from here.
+
+Sampling batches (``sampling.csv`` layout):
+
+- a batch is one 抽样单编号; copies of it in several files are one batch (copies that differ are an error);
+- it counts in the year of its 抽样日期, or of its 报告日期 with ``year_basis='report_date'``;
+- it counts for the district when the sampled unit's division code is one of the district's codes;
+  the number of batches elsewhere is printed by ``python -m analysis records``, never silently dropped;
+- scope ``region_reported``: every 任务来源 (国抽, 省抽, 市抽, 县抽) of the district, period ``FY``;
+- ``unqualified`` = 检验结论 不合格; category ``all`` = every food category, not the ones marked
+  ``(非食品)`` (drugs, devices, industrial products), which keep rows of their own.
+
+Market entities (``market_entities.csv`` layout, basis ``SAMR``; and ``register.parquet``):
+
+- one entity per 统一社会信用代码 whose domicile division code is one of the district's (an export must
+  keep a moved-out entity under the district's code for its move to count); type from 市场主体类型
+  (checked against the code's type digits 91/92/93);
+- exit = the earlier of 注销 and 吊销 (an entity revoked and later deregistered exits once, at the
+  revocation); ``exit_kind`` says which; the table's ``deregistered`` measure is all exits in the year,
+  the flows table (``entity_flows.csv``) has 注销 and 吊销 on their own too;
+- an entity is in the district from its founding (``new`` in that year) or from its 迁入 date (``moved
+  in``, not new), until the earlier of its exit (``exit``) and its 迁出 (``moved out``, not an exit);
+- year-end stock of year Y = entities in the district on 31 December of Y: entered on or before it and
+  not left on or before it; so stock(Y) - stock(Y-1) = new - exits + moved in - moved out exactly;
+- the tables run from the year before ``first_year`` (a stock) to the last complete year of the export
+  (``data_end``: given, else the latest date in the records).
+
+Patent grants (``patents.csv`` layout, basis ``all``):
+
+- a grant is one 申请号, counted in the year of its 授权公告日 by 专利类型 (checked against the number's
+  type digit); ``total`` = invention + utility_model + design;
+- its district is its division code, else the first division whose name its 申请人地址 contains; grants
+  of other divisions are counted and left out; grants with no district found are counted and listed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analysis.records.queries import first_copies
+
+ENTITY_TYPES = ("enterprises", "individual", "cooperatives")
+PATENT_TYPES = ("invention", "utility_model", "design")
+NON_FOOD_MARK = "(非食品)"
+REGISTER_COLUMNS = ("entity_type", "founded_day", "deregistered_day", "revoked_day", "moved_in_day", "moved_out_day",
+                    "division_code")
+SAMPLING_COLUMNS = ("sample_date_day", "report_date_day", "category", "division_code", "conclusion")
+PATENT_COLUMNS = ("grant_date_day", "patent_kind", "placed_division", "applicant", "address")
+#: Entity flows by year: into the district (new, moved_in) and out of it (exit split by kind, moved_out).
+FLOWS = ("new", "moved_in", "deregistered", "revoked", "moved_out")
+
+
+def _codes(codes) -> str:
+    return ", ".join(f"'{c}'" for c in codes)
+
+
+def register_view(codes) -> str:
+    """SQL ``register_entities``: the contract columns of ``register.parquet`` plus entry and leave dates."""
+    exit_date = "least(deregistered_day, revoked_day)"
+    return (
+        "SELECT uscc, entity_type, founded, deregistered, revoked, exit_date, "
+        "CASE WHEN exit_date IS NULL THEN NULL WHEN deregistered = exit_date THEN 'deregistered' ELSE 'revoked' "
+        "END AS exit_kind, moved_in, moved_out, division_code, coalesce(moved_in, founded) AS entry_date, "
+        "least(exit_date, moved_out) AS leave_date FROM ("
+        "SELECT uscc, entity_type, founded_day AS founded, deregistered_day AS deregistered, revoked_day AS revoked, "
+        f"{exit_date} AS exit_date, moved_in_day AS moved_in, moved_out_day AS moved_out, division_code "
+        f"FROM ({first_copies('register_norm', 'uscc', REGISTER_COLUMNS)}) WHERE division_code IN ({_codes(codes)}))")
+
+
+ENTITY_FLOWS = (
+    "SELECT entity_type, year(entry_date) AS year, CASE WHEN moved_in IS NULL THEN 'new' ELSE 'moved_in' END AS flow, "
+    "count(*) AS n FROM register_entities GROUP BY 1, 2, 3 UNION ALL "
+    "SELECT entity_type, year(leave_date) AS year, CASE WHEN exit_date IS NOT NULL AND exit_date = leave_date "
+    "THEN exit_kind ELSE 'moved_out' END AS flow, count(*) AS n FROM register_entities "
+    "WHERE leave_date IS NOT NULL GROUP BY 1, 2, 3")
+"""SQL: entries and leaves per entity type, year and flow (a few hundred rows at any scale)."""
+
+DATA_END = ("SELECT max(d) AS data_end FROM (SELECT greatest(founded, deregistered, revoked, moved_in, moved_out) "
+            "AS d FROM register_entities)")
+
+
+def sampling_counts(codes, year_basis: str = "sample_date") -> str:
+    """SQL: batches and unqualified batches per year and category, with the district's rows marked."""
+    return (f"SELECT year({year_basis}_day) AS year, category, division_code IN ({_codes(codes)}) AS in_district, "
+            "count(*) AS batches, sum(CASE WHEN conclusion = '不合格' THEN 1 ELSE 0 END) AS unqualified "
+            f"FROM ({first_copies('sampling_norm', 'sample_id', SAMPLING_COLUMNS)}) GROUP BY 1, 2, 3")
+
+
+def patent_counts(codes) -> str:
+    """SQL: grants per year, type and placement (``district``, ``elsewhere``, ``unplaced``)."""
+    return (f"SELECT year(grant_date_day) AS year, patent_kind, CASE WHEN placed_division IN ({_codes(codes)}) "
+            "THEN 'district' WHEN placed_division IS NULL THEN 'unplaced' ELSE 'elsewhere' END AS placement, "
+            f"count(*) AS n FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) GROUP BY 1, 2, 3")
+
+
+def unplaced_patents() -> str:
+    """SQL: the grants whose district could not be found (listed in the output, never dropped silently)."""
+    return (f"SELECT file, row, application_no, applicant, address FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) "
+            "WHERE placed_division IS NULL ORDER BY file, row")
+
+
+def last_complete_year(data_end: dt.date) -> int:
+    """The last year whose 31 December is on or before the export's end."""
+    return data_end.year if (data_end.month, data_end.day) == (12, 31) else data_end.year - 1
+
+
+def entity_flows(flows: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
+    """Year-end stock and every flow per year and entity type, from the engine's :data:`ENTITY_FLOWS`.
+
+    One row per year from ``first_year - 1`` (stock only) to ``last_year``; flows of years before
+    ``first_year`` enter the stocks only.
+    """
+    wide = flows.pivot_table(index=["entity_type", "year"], columns="flow", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=list(FLOWS), fill_value=0).reset_index()
+    rows = []
+    for entity_type in ENTITY_TYPES:
+        own = wide[wide["entity_type"].eq(entity_type)].set_index("year")
+        for year in range(first_year - 1, last_year + 1):
+            upto = own[own.index <= year]
+            entered = int(upto["new"].sum() + upto["moved_in"].sum())
+            left = int(upto[["deregistered", "revoked", "moved_out"]].sum().sum())
+            flow = {f: int(own.at[year, f]) if year in own.index else 0 for f in FLOWS}
+            rows.append({"entity_type": entity_type, "year": year, "stock": entered - left, **flow,
+                         "exits": flow["deregistered"] + flow["revoked"]})
+    return pd.DataFrame(rows)
+
+
+def entities_table(flows: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """``market_entities.csv`` rows: the opening stock, then per year stock (year-end), new and exits (FY)."""
+    wide = flows.pivot(index="year", columns="entity_type")
+    first = int(wide.index.min())
+    lines = [(first, "stock", "year-end", "stock")]
+    lines += [(int(y), m, p, c) for y in wide.index[1:] for m, p, c in
+              (("stock", "year-end", "stock"), ("new", "FY", "new"), ("deregistered", "FY", "exits"))]
+    rows = []
+    for year, measure, period, column in lines:
+        counts = {t: int(wide.at[year, (column, t)]) for t in ENTITY_TYPES}
+        rows.append({"region": labels["region"], "level": labels["level"], "year": year, "period": period,
+                     "measure": measure, "basis": "SAMR", "all_entities": sum(counts.values()), **counts,
+                     "source_url": labels["source_url"], "note": labels["note"] + "; deregistered = 注销 + 吊销 "
+                     "(an entity exits once, at the earlier date); moves in and out in entity_flows.csv"})
+    return pd.DataFrame(rows)
+
+
+def sampling_table(counts: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """``sampling.csv`` rows of the district: per year ``all`` (the food categories) then each category."""
+    own = counts[counts["in_district"]]
+    rows = []
+    for year, group in own.groupby("year", sort=True):
+        group = group.groupby("category", as_index=False)[["batches", "unqualified"]].sum()
+        food = group[~group["category"].str.endswith(NON_FOOD_MARK)]
+        lines = [("all", food["batches"].sum(), food["unqualified"].sum())]
+        lines += list(group.sort_values("category")[["category", "batches", "unqualified"]].itertuples(index=False))
+        for category, batches, unqualified in lines:
+            rows.append({"region": labels["region"], "level": labels["level"], "scope": "region_reported",
+                         "year": int(year), "period": "FY", "category": category, "batches": int(batches),
+                         "unqualified": int(unqualified), "unqualified_rate_pct": f"{100 * unqualified / batches:.2f}",
+                         "source_url": labels["source_url"], "note": labels["note"]})
+    return pd.DataFrame(rows)
+
+
+def patents_table(counts: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """``patents.csv`` rows of the district: grants by type and their total per year, basis ``all``."""
+    own = counts[counts["placement"].eq("district")]
+    wide = own.pivot_table(index="year", columns="patent_kind", values="n", aggfunc="sum", fill_value=0)
+    wide = wide.reindex(columns=list(PATENT_TYPES), fill_value=0)
+    rows = []
+    for year, r in wide.sort_index().iterrows():
+        by_type = {t: int(r[t]) for t in PATENT_TYPES}
+        rows.append({"region": labels["region"], "level": labels["level"], "year": int(year), "period": "FY",
+                     "basis": "all", **by_type, "total": sum(by_type.values()), "trademarks": "",
+                     "source_url": labels["source_url"], "note": labels["note"]})
+    return pd.DataFrame(rows)

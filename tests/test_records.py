@@ -1,0 +1,327 @@
+"""Records -> tables: identifiers, dates, validation inside the engine, the counting rules, the example district."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from analysis import example_district
+from analysis.__main__ import main
+from analysis.config import RAW_DATA_DIR
+from analysis.readers import datasets
+from analysis.readers.io import DataError
+from analysis.records import identifiers, pipeline, queries
+from analysis.records.engine import DuckDBEngine, java_available
+
+COMMITTED = RAW_DATA_DIR / example_district.DATASET
+DISTRICT = pipeline.District(region="测试区", level="district", codes=("350102",), source_url="https://example.invalid/t",
+                             note="test", first_year=2020, divisions={"350102": ("测试区",)},
+                             data_end=dt.date(2021, 12, 31))
+HEAD = "统一社会信用代码,市场主体类型,成立日期,注销日期,吊销日期,迁入日期,迁出日期,住所行政区划代码\n"
+
+
+def _uscc(type_code: str, serial: int) -> str:
+    body = f"{type_code}350102MA{serial:07d}"
+    return body + identifiers.uscc_check_char(body)
+
+
+def _records(tmp_path: Path, files: dict[str, str], encoding: str = "utf-8") -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding=encoding)
+    return folder
+
+
+def _aggregate(folder: Path, district=DISTRICT, engine=None):
+    return pipeline.aggregate(folder, engine or DuckDBEngine(), district)
+
+
+# --- identifiers -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uscc", ["914403001922038216", "91110000100010433L", "91310000132200821H"])
+def test_published_credit_codes_have_the_right_check_character(uscc):
+    # Public registrations (Huawei, Sinopec, SAIC Motor), as printed on their business licences.
+    assert identifiers.uscc_check_char(uscc[:17]) == uscc[17]
+
+
+def test_sql_check_digits_agree_with_python_on_random_codes():
+    rng = np.random.default_rng(0)
+    codes, numbers = [], []
+    for _ in range(300):
+        body = "9" + "".join(rng.choice(list(identifiers.USCC_CHARS), 16))
+        good = body + identifiers.uscc_check_char(body)
+        codes += [(good, True), (body + next(c for c in "0A" if c != good[-1]), False)]
+        digits = "".join(map(str, rng.integers(0, 10, 12)))
+        check = identifiers.application_check_char(digits)
+        numbers += [(f"CN{digits}.{check}", True), (f"{digits}{'0' if check != '0' else '1'}", False)]
+    frame = pd.DataFrame(codes, columns=["u", "expected"])
+    got = duckdb.sql(f"SELECT {identifiers.uscc_valid_sql('u')} AS ok FROM frame").df()["ok"]
+    assert got.tolist() == frame["expected"].tolist()
+    frame = pd.DataFrame(numbers, columns=["a", "expected"])
+    digits = identifiers.application_digits_sql("a")
+    got = duckdb.sql(f"SELECT {identifiers.application_valid_sql(digits)} AS ok FROM frame").df()["ok"]
+    assert got.tolist() == frame["expected"].tolist()
+
+
+def test_application_check_character_ten_is_x():
+    # 2,3,4,5,6,7,8,9,2,3,4,5 weights: 000000000002 -> 2*5 = 10 -> X
+    assert identifiers.application_check_char("000000000002") == "X"
+    assert identifiers.application_check_char("000000000001") == "5"
+
+
+# --- dates -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, expected", [
+    ("2021-03-05", dt.date(2021, 3, 5)), ("2021/3/5", dt.date(2021, 3, 5)), ("20210305", dt.date(2021, 3, 5)),
+    ("2021年3月5日", dt.date(2021, 3, 5)), ("2021.03.05", dt.date(2021, 3, 5)),
+    ("2021-03-05 14:30:00", dt.date(2021, 3, 5)), ("44260", dt.date(2021, 3, 5)), ("44260.0", dt.date(2021, 3, 5)),
+    ("2021-02-29", None), ("2021-13-01", None), ("三月", None), ("2021", None),
+])
+def test_dates_in_every_export_form(written, expected):
+    got = duckdb.sql(f"SELECT {queries.parse_date('d')} AS day FROM (SELECT '{written}' AS d)").fetchall()[0][0]
+    assert got == expected
+
+
+# --- validation --------------------------------------------------------------------------------------------------
+
+def test_problems_name_file_row_and_column_and_nothing_is_counted(tmp_path):
+    good = _uscc("91", 1)
+    rows = [f"{good},有限责任公司,2020-01-02,,,,,350102",
+            f"{good[:-1]}{'1' if good[-1] != '1' else '2'},有限责任公司,2020-01-02,,,,,350102",  # check digit
+            f"{_uscc('92', 2)},有限责任公司,2020-01-02,,,,,350102",  # 92 = individual, declared enterprise
+            f"{_uscc('91', 3)},有限责任公司,2020-02-30,,,,,350102",  # no such day
+            f"{_uscc('91', 4)},有限责任公司,2020-02-03,2019-05-01,,,,350102"]  # exit before founding
+    folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
+    with pytest.raises(DataError) as err:
+        _aggregate(folder)
+    text = str(err.value)
+    where = folder.joinpath("register.csv").as_posix()
+    assert f"{where}:3: column 'uscc': USCC check digit" in text
+    assert f"{where}:4: column 'uscc': USCC type: code type 92 does not fit 市场主体类型 有限责任公司" in text
+    assert f"{where}:5: column 'founded': date: not a date: 2020-02-30" in text
+    assert f"{where}:6: column 'founded': date order" in text
+    assert "1 problem(s) of kind 'USCC check digit'" in text
+
+
+def test_first_twenty_of_a_kind_then_the_count(tmp_path):
+    rows = [f"{_uscc('91', i)},有限责任公司,2020-13-{i:02d},,,,,350102" for i in range(1, 26)]
+    folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
+    with pytest.raises(DataError) as err:
+        _aggregate(folder)
+    lines = str(err.value).splitlines()
+    assert sum("date: not a date" in line for line in lines) == 20
+    assert lines[0].endswith(":2: column 'founded': date: not a date: 2020-13-01")
+    assert lines[-1] == "records: 25 problem(s) of kind 'date' (first 20 shown)"
+
+
+def test_copies_across_files_are_one_record_when_identical_and_an_error_when_not(tmp_path):
+    a, b = _uscc("91", 1), _uscc("92", 2)
+    folder = _records(tmp_path, {
+        "register_01.csv": HEAD + f"{a},有限责任公司,2020-01-02,,,,,350102\n{b},个体工商户,2020-03-04,,,,,350102\n",
+        "register_02.csv": HEAD + f"{a},有限责任公司,2020年1月2日,,,,,350102\n"})  # same entity, other date form
+    result = _aggregate(folder)
+    stock = result.flows.set_index(["entity_type", "year"])["stock"]
+    assert (stock["enterprises", 2020], stock["individual", 2020]) == (1, 1)
+    (folder / "register_02.csv").write_text(HEAD + f"{a},有限责任公司,2020-01-03,,,,,350102\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"register_02.csv:2: column 'uscc': conflicting duplicate: same uscc as "
+                                        r".*register_01.csv:2 with different values"):
+        _aggregate(folder)
+
+
+def test_a_missing_required_column_is_named(tmp_path):
+    folder = _records(tmp_path, {"register.csv": "统一社会信用代码,成立日期,住所行政区划代码\n"})
+    with pytest.raises(DataError, match="register.csv:1: missing column 'declared_type' \\(a header 市场主体类型 or 主体类型\\)"):
+        _aggregate(folder)
+
+
+# --- counting rules ----------------------------------------------------------------------------------------------
+
+def test_entity_rules_exits_once_moves_apart_and_the_stock_identity(tmp_path):
+    rows = [
+        f"{_uscc('91', 1)},有限责任公司,2019-05-01,,,,,350102",             # in every stock
+        f"{_uscc('91', 2)},有限责任公司,2019-05-01,2021-03-01,2020-06-01,,,350102",  # revoked 2020, later deregistered
+        f"{_uscc('91', 3)},有限责任公司,2020-02-01,2020-12-31,,,,350102",   # new and exits 31 Dec 2020
+        f"{_uscc('91', 4)},有限责任公司,2015-02-01,,,2020-04-01,,350102",   # moved in: not new
+        f"{_uscc('91', 5)},有限责任公司,2018-02-01,,,,2021-07-01,350102",   # moved out: not an exit
+        f"{_uscc('91', 6)},有限责任公司,2020-02-01,,,,,350103",             # another district
+        f"{_uscc('92', 7)},个体工商户,2021-12-31,,,,,350102",               # new on the last day
+    ]
+    folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
+    flows = _aggregate(folder).flows.set_index(["entity_type", "year"])
+    e = flows.loc["enterprises"]
+    assert e["stock"].to_dict() == {2019: 3, 2020: 3, 2021: 2}
+    assert (e.at[2020, "new"], e.at[2020, "moved_in"], e.at[2020, "revoked"], e.at[2020, "deregistered"]) == (1, 1, 1, 1)
+    assert e.at[2021, "deregistered"] == 0 and e.at[2021, "moved_out"] == 1
+    assert flows.at[("individual", 2021), "stock"] == 1
+    change = flows["stock"] - flows.groupby(level=0)["stock"].shift()
+    identity = flows["new"] - flows["exits"] + flows["moved_in"] - flows["moved_out"]
+    assert change.dropna().eq(identity[change.notna()]).all()
+
+
+def test_register_parquet_has_exactly_the_contract(tmp_path):
+    rows = [f"{_uscc('91', 2)},有限责任公司,2019-05-01,2021-03-01,2020-06-01,,,350102",
+            f"{_uscc('93', 1)},农民专业合作社,2019-05-01,2021-03-01,,,,350102"]
+    folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
+    eng = DuckDBEngine()
+    result = _aggregate(folder, dataclasses.replace(DISTRICT, data_end=None), engine=eng)
+    path = pipeline.write_register(eng, tmp_path / "register.parquet", result.data_end)
+    file = pq.ParquetFile(path)
+    assert file.schema_arrow.names == ["uscc", "entity_type", "founded", "deregistered", "revoked", "exit_date",
+                                       "exit_kind", "moved_in", "moved_out", "division_code"]
+    assert file.metadata.metadata[b"data_end"] == b"2021-03-01"  # the latest date in the records
+    table = file.read().to_pandas()
+    assert table["uscc"].is_monotonic_increasing
+    assert table[["entity_type", "exit_kind"]].values.tolist() == [["enterprises", "revoked"],
+                                                                   ["cooperatives", "deregistered"]]
+    assert table["exit_date"].tolist() == [dt.date(2020, 6, 1), dt.date(2021, 3, 1)]
+
+
+def test_patents_placed_by_code_else_address_and_unplaced_are_listed(tmp_path):
+    def number(year, digit, serial):
+        digits = f"{year}{digit}{serial:07d}"
+        return f"{digits}.{identifiers.application_check_char(digits)}"
+    text = ("申请号,专利类型,授权公告日,申请人地址,行政区划代码\n"
+            f"{number(2020, 1, 1)},发明,2021/3/5,,350102\n"
+            f"{number(2020, 2, 2)},实用新型,20210305,福州市测试区某路,\n"
+            f"{number(2020, 3, 3)},外观设计,2021-03-05,福州市别区某路,\n"
+            f"{number(2020, 3, 4)},外观设计,2021-03-05,,350103\n")
+    result = _aggregate(_records(tmp_path, {"patents.csv": text}, encoding="gb18030"))
+    row = result.tables["patents"].iloc[0]
+    assert (row["year"], row["invention"], row["utility_model"], row["design"], row["total"]) == (2021, 1, 1, 0, 2)
+    assert result.unplaced["address"].tolist() == ["福州市别区某路"]
+    bad = text.replace(f"{number(2020, 1, 1)},发明", f"{number(2020, 1, 1)},实用新型")
+    (tmp_path / "records" / "patents.csv").write_text(bad, encoding="utf-8")
+    with pytest.raises(DataError, match="application type: type digit 1 of .* does not fit 专利类型 实用新型"):
+        _aggregate(tmp_path / "records")
+
+
+def test_sampling_year_basis_and_xlsx_input(tmp_path):
+    frame = pd.DataFrame({"抽样单编号": ["A1", "A2", "A3"], "抽样日期": [dt.datetime(2020, 12, 30), "2021/1/5", "44200"],
+                          "报告日期": ["2021-01-10", "2021-01-20", "2021-01-30"], "食品大类": ["糕点", "糕点", "药品(非食品)"],
+                          "任务来源": ["国抽", "县抽", "省抽"], "区划代码": ["350102"] * 3, "检验结论": ["不合格", "合格", "合格"]})
+    (tmp_path / "records").mkdir()
+    frame.to_excel(tmp_path / "records" / "sampling.xlsx", index=False)
+    table = _aggregate(tmp_path / "records").tables["sampling"]
+    assert table[["year", "category", "batches", "unqualified"]].values.tolist() == [
+        [2020, "all", 1, 1], [2020, "糕点", 1, 1], [2021, "all", 1, 0], [2021, "糕点", 1, 0], [2021, "药品(非食品)", 1, 0]]
+    table = pipeline.aggregate(tmp_path / "records", DuckDBEngine(), DISTRICT, year_basis="report_date").tables["sampling"]
+    assert table[["year", "category", "batches", "unqualified"]].values.tolist() == [
+        [2021, "all", 2, 1], [2021, "糕点", 2, 1], [2021, "药品(非食品)", 1, 0]]
+
+
+# --- the example district -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def example():
+    eng = DuckDBEngine()
+    return pipeline.aggregate(COMMITTED / "records", eng), eng
+
+
+@pytest.mark.parametrize("name", ["sampling", "patents", "market_entities"])
+def test_example_records_aggregate_exactly_to_the_committed_tables(example, name):
+    published, _ = datasets.step(name).read(COMMITTED)
+    derived = example[0].tables[name]
+    assert pipeline.differences(published, derived, name) == []
+    keys, values = pipeline.COMPARED[name]
+    assert len(derived) == len(published)
+    changed = derived.copy()
+    changed.loc[3, values[0]] += 1
+    assert pipeline.differences(published, changed, name) == [
+        f"{name}: {', '.join(f'{k}={changed.at[3, k]}' for k in keys)}: {values[0]} published "
+        f"{changed.at[3, values[0]] - 1}, from records {changed.at[3, values[0]]}"]
+
+
+def test_example_records_are_labelled_and_small():
+    files = list((COMMITTED / "records").iterdir())
+    assert sum(p.stat().st_size for p in files) < 2_000_000
+    assert "SYNTHETIC" in (COMMITTED / "records" / "district.yaml").read_text(encoding="utf-8")
+
+
+def test_example_records_are_reproduced_byte_for_byte(tmp_path):
+    paths = example_district.write_records(tmp_path)
+    for path in paths:
+        assert path.read_bytes() == (COMMITTED / "records" / path.name).read_bytes(), path.name
+
+
+def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
+    import analysis.config as config
+
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    (raw / "d" / "records").mkdir(parents=True)
+    for path in (COMMITTED / "records").iterdir():
+        (raw / "d" / "records" / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(pipeline, "dataset_dirs", lambda name: (raw / name, processed / name))
+    assert main(["records", "--dataset", "d"]) == 0
+    out = capsys.readouterr().out
+    assert "1 with no district found" in out
+    # No published tables in this folder: the records' tables are processed for the notebooks, and they
+    # are the processed tables of the published ones but for the note.
+    for name in ("sampling", "patents", "market_entities"):
+        published = pd.read_csv(datasets.step(name).process(COMMITTED, tmp_path / "published"))
+        derived = pd.read_csv(processed / "d" / f"{name}.csv")
+        pd.testing.assert_frame_equal(derived.drop(columns="note"), published.drop(columns="note"), obj=name)
+    assert (processed / "d" / "register.parquet").is_file()
+
+
+# --- Spark --------------------------------------------------------------------------------------------------------
+
+REQUIRE_SPARK = os.environ.get("AMR_REQUIRE_SPARK") == "1"
+
+
+@pytest.fixture(scope="module")
+def spark_engine():
+    if not java_available():
+        if REQUIRE_SPARK:
+            pytest.fail("AMR_REQUIRE_SPARK=1 but no java on the PATH: the Spark engine is not tested")
+        pytest.skip("no java on the PATH: the Spark engine (PySpark needs a JDK 17+) is not tested")
+    try:
+        from analysis.records.engine import SparkEngine
+        return SparkEngine("local[1]")
+    except ImportError as err:
+        if REQUIRE_SPARK:
+            raise
+        pytest.skip(f"pyspark not installed ({err}): the Spark engine is not tested")
+
+
+def test_spark_and_duckdb_give_identical_tables(example, spark_engine):
+    on_spark = pipeline.aggregate(COMMITTED / "records", spark_engine)
+    for name, table in example[0].tables.items():
+        pd.testing.assert_frame_equal(on_spark.tables[name], table, check_dtype=False, obj=name)
+    pd.testing.assert_frame_equal(on_spark.flows, example[0].flows, check_dtype=False)
+    pd.testing.assert_frame_equal(on_spark.unplaced.astype(str), example[0].unplaced.astype(str))
+    assert on_spark.notes == example[0].notes
+
+
+def test_spark_finds_the_same_problems(tmp_path, spark_engine):
+    rows = [f"{_uscc('91', i)},有限责任公司,2020-13-{i:02d},,,,,350102" for i in range(1, 4)]
+    folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
+    with pytest.raises(DataError) as on_duckdb:
+        _aggregate(folder)
+    with pytest.raises(DataError) as on_spark:
+        _aggregate(folder, engine=spark_engine)
+    assert str(on_spark.value) == str(on_duckdb.value)
+
+
+def test_national_generator_is_seeded_and_valid_across_chunks(tmp_path, monkeypatch):
+    from analysis.records import synthetic
+
+    monkeypatch.setattr(synthetic, "CHUNK", 1000)  # three chunks: codes stay unique and valid across them
+    for folder in ("a", "b"):
+        synthetic.write(tmp_path / folder, 3000, seed=5)
+    assert (tmp_path / "a" / "register.parquet").read_bytes() == (tmp_path / "b" / "register.parquet").read_bytes()
+    a = pq.read_table(tmp_path / "a" / "register.parquet").to_pandas()
+    assert a["统一社会信用代码"].is_unique and len(a) == 3000
+    result = pipeline.aggregate(tmp_path / "b", DuckDBEngine())  # validates every record: no problem
+    stocks = result.flows.groupby("year")["stock"].sum()
+    in_district = a["住所行政区划代码"].isin(synthetic.DISTRICT_DIVISIONS)
+    alive_2023 = in_district & a[["注销日期", "吊销日期", "迁出日期"]].isna().all(axis=1)
+    assert stocks[2023] == alive_2023.sum()
+    assert len(pd.read_csv(tmp_path / "b" / "sampling_gbk.csv", encoding="gb18030")) == 300
