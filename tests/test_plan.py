@@ -84,12 +84,12 @@ def test_dataset_is_a_single_folder_name_never_a_path(tmp_path, dataset):
 
 def test_process_refuses_a_path_as_dataset_and_writes_nothing_under_raw():
     raw = PROJ_ROOT / "data" / "raw" / "example_district"
-    before = {p.name: p.read_bytes() for p in raw.iterdir()}
+    before = {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()}
     result = subprocess.run([sys.executable, "-m", "analysis", "process", "--dataset", "../raw/example_district"],
                             capture_output=True, text=True, cwd=PROJ_ROOT)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("dataset '../raw/example_district' is not a folder name")
-    assert {p.name: p.read_bytes() for p in raw.iterdir()} == before
+    assert {p: p.read_bytes() for p in raw.rglob("*") if p.is_file()} == before
 
 
 def test_indicators_refuses_to_write_under_raw():
@@ -114,7 +114,7 @@ def test_a_non_ascii_quoted_dataset_is_read_as_written(tmp_path, data_root):
 
 def test_a_missing_raw_file_is_an_error_only_for_an_analysis_asked_for(tmp_path, data_root):
     path = _params(tmp_path, "dataset: 鼓楼区\nnotebooks:\n  sampling: {}\n  patents: {}\n")
-    with pytest.raises(plan.PlanError, match=r"^notebooks.patents: no patents.csv or patents.xlsx in .*鼓楼区/; "
+    with pytest.raises(plan.PlanError, match=r"^notebooks.patents: no patents.csv or patents.xlsx \(nor patents records\) in .*鼓楼区/; "
                                              r"add the file or remove the section notebooks.patents$"):
         plan.steps(plan.load(path))
 

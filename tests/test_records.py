@@ -259,6 +259,7 @@ def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
     for path in (COMMITTED / "records").iterdir():
         (raw / "d" / "records" / path.name).write_bytes(path.read_bytes())
     monkeypatch.setattr(pipeline, "dataset_dirs", lambda name: (raw / name, processed / name))
+    monkeypatch.setattr("analysis.__main__.dataset_dirs", lambda name: (raw / name, processed / name))
     assert main(["records", "--dataset", "d"]) == 0
     out = capsys.readouterr().out
     assert "1 with no district found" in out
