@@ -23,6 +23,13 @@ ifdef SUMMARY_PATH
 export AMR_SUMMARY_PATH := $(SUMMARY_PATH)
 endif
 
+# Both cores (every core) by default; `make -j1 ...` serialises. Each target's output is printed whole when it
+# ends, so notebooks running side by side do not interleave their lines.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+MAKEFLAGS += --output-sync=target
+
 export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH := 1640995200
 

@@ -97,7 +97,8 @@ def test_a_pip_mirror_is_passed_on_to_uv_and_local_indexes_keep_working():
     settings = uv_index.pip_settings(listing)
     assert uv_index.uv_options(settings, environ={}) == [
         "--index", "file:///opt/pypi/simple", "--index", "file:///opt/pypi-more/simple",
-        "--find-links", "/opt/wheels", "--default-index", "https://pypi.tuna.tsinghua.edu.cn/simple"]
+        "--find-links", "/opt/wheels", "--default-index", "https://pypi.tuna.tsinghua.edu.cn/simple",
+        "--index-strategy", "unsafe-best-match"]  # as pip: the best version across all indexes
     assert "--default-index" not in uv_index.uv_options(settings, environ={"UV_DEFAULT_INDEX": "https://m/simple"})
 
 

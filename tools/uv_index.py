@@ -37,6 +37,10 @@ def uv_options(settings: dict[str, list[str]], environ=os.environ) -> list[str]:
             continue
         for value in values[:1] if key == "index-url" else values:
             options += [OPTIONS[key], value]
+    if "--index" in options and not environ.get("UV_INDEX_STRATEGY"):
+        # pip picks the best version across all its indexes; uv by default stops at the first index that
+        # has a package at all (a local index with an older anyio would then fail the lock).
+        options += ["--index-strategy", "unsafe-best-match"]
     return options
 
 

@@ -81,10 +81,13 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
+    import time
+
     from analysis.build import runner
 
+    start = time.perf_counter()
     path = runner.run(args.name, args.params)
-    print(f"wrote {path.relative_to(PROJ_ROOT)}")
+    print(f"wrote {path.relative_to(PROJ_ROOT)} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 

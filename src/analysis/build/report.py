@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import io
 import json
 import re
@@ -34,6 +35,7 @@ from analysis.present.labels import (column_label, dataset_marker, figure_captio
                                      table_caption)
 from analysis.present.tables import body_table, readable
 from analysis.build.provenance import provenance
+from analysis.config import PROJ_ROOT
 
 #: Order of sections in the report; unknown sections follow alphabetically.
 SECTION_ORDER = ("sampling", "patents", "market_entities", "demography", "summary")
@@ -110,22 +112,39 @@ def font_face(text: str) -> str:
     and stays one self-contained file (tens of kB, not the 16 MB font). Deterministic: the font's
     timestamp is not recalculated.
     """
+    from analysis.present.plotting import CJK_FONT_NAME
+
+    data = base64.b64encode(font_subset("".join(sorted(set(text))))).decode("ascii")
+    return (f'@font-face {{ font-family: "{CJK_FONT_NAME} (embedded)"; '
+            f'src: url("data:font/otf;base64,{data}") format("opentype"); }}')
+
+
+#: Font subsets already made, by the SHA-256 of the font file and the characters (subsetting takes seconds).
+FONT_CACHE_DIR = PROJ_ROOT / ".cache" / "font-subsets"
+
+
+def font_subset(characters: str) -> bytes:
+    """The CJK font cut to ``characters``, made once per set of characters and font (cached by content hash)."""
+    from analysis.present.plotting import cjk_font_path
+
+    font_path = cjk_font_path()
+    key = hashlib.sha256(hashlib.sha256(font_path.read_bytes()).digest() + characters.encode("utf-8")).hexdigest()
+    cached = FONT_CACHE_DIR / f"{key}.otf"
+    if cached.is_file():
+        return cached.read_bytes()
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    from analysis.present.plotting import CJK_FONT_NAME, cjk_font_path
-
     options = subset.Options()
     options.name_IDs = ["*"]
-    font = TTFont(str(cjk_font_path()), lazy=True, recalcTimestamp=False)
+    font = TTFont(str(font_path), lazy=True, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.populate(text=characters)
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (f'@font-face {{ font-family: "{CJK_FONT_NAME} (embedded)"; '
-            f'src: url("data:font/otf;base64,{data}") format("opentype"); }}')
+    write_atomic(cached, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    return buffer.getvalue()
 
 
 def render(out_dir: Path | str, origin: dict | None = None, names=None) -> str:

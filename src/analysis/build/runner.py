@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
 import shutil
 import tempfile
 from pathlib import Path
@@ -103,7 +104,7 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     try:
         papermill.execute_notebook(
             str(source), str(running), parameters=parameters or None, kernel_name=KERNEL_NAME,
-            progress_bar=True, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
+            progress_bar=sys.stderr.isatty(), execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
             kernel_manager_class=IPCKernelManager,
         )
         nb = strip_volatile(nbformat.read(running, as_version=4))

@@ -274,7 +274,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "ci_low": _col("95%区间下限（百分点）", "95% interval, lower (pp)", "pp"),
     "ci_high": _col("95%区间上限（百分点）", "95% interval, upper (pp)", "pp"),
     "z": _col("z统计量", "z statistic", "number"),
-    "test": _col("所用检验", "Test used"),
+    "test": _col("所用检验", "Test used", "code"),
     "p_adj": _col("Holm校正p值（所用检验）", "Holm-adjusted p (test used)", "p"),
     "z_p_val": _col("z检验p值", "z-test p-value", "p"),
     "or_ci_low": _col("比值比95%区间下限", "Odds ratio, 95% interval, lower", "ratio"),

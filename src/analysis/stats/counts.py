@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from scipy import optimize, special, stats
 
 FAMILIES = ("quasipoisson", "negbin")
@@ -336,8 +337,8 @@ def rate_ratios(df: pd.DataFrame, target_year: int, previous_year: int | None = 
 # Log-linear trend with overdispersion
 # ----------------------------------------------------------------------------------------------
 
-def _glm(counts: np.ndarray, X: np.ndarray, family) -> sm.GLM:
-    return sm.GLM(counts, X, family=family).fit(tol=GLM_TOL, tol_criterion="params", maxiter=200)
+def _glm(counts: np.ndarray, X: np.ndarray, family) -> GLM:
+    return GLM(counts, X, family=family).fit(tol=GLM_TOL, tol_criterion="params", maxiter=200)
 
 
 def _nb_score(theta: float, counts: np.ndarray, mu: np.ndarray) -> float:
@@ -359,7 +360,7 @@ def _nb_theta(counts: np.ndarray, X: np.ndarray, poisson_mu: np.ndarray) -> floa
 
     def score(log_theta: float) -> float:
         theta = math.exp(log_theta)
-        mu = _glm(counts, X, sm.families.NegativeBinomial(alpha=1 / theta)).mu
+        mu = _glm(counts, X, families.NegativeBinomial(alpha=1 / theta)).mu
         return _nb_score(theta, counts, mu)
 
     start = math.log(float(np.sum(poisson_mu ** 2)) / excess)  # moment estimate
@@ -414,7 +415,7 @@ def _fit(years: np.ndarray, counts: np.ndarray, family: str) -> _Fit:
                     note="2 baseline years: the line passes through both, no residual df, so the "
                          "dispersion and the prediction interval are undefined")
     X = np.column_stack([np.ones(n), years - centre])
-    poisson = _glm(counts, X, sm.families.Poisson())
+    poisson = _glm(counts, X, families.Poisson())
     phi = float(poisson.pearson_chi2 / (n - 2))
     if family == "quasipoisson":
         note = f"dispersion {phi:.3g} < 1: standard errors and intervals use 1 (Poisson)" if phi < 1 else ""
@@ -425,7 +426,7 @@ def _fit(years: np.ndarray, counts: np.ndarray, family: str) -> _Fit:
         fit = poisson
         note = "no overdispersion beyond Poisson in the baseline: theta infinite, Poisson fit used"
     else:
-        fit, note = _glm(counts, X, sm.families.NegativeBinomial(alpha=1 / theta)), ""
+        fit, note = _glm(counts, X, families.NegativeBinomial(alpha=1 / theta)), ""
     # cov_params() of Poisson and NB GLMs is the unit-dispersion covariance (their scale is 1)
     return _Fit(n, centre, np.asarray(fit.params), np.asarray(fit.cov_params()), phi, theta,
                 scale=1.0, alpha=1 / theta, note=note)
