@@ -13,7 +13,8 @@ from analysis.market_entities import step as market_entities
 from analysis.readers import gaps
 from analysis.readers.io import DataError, read_cells
 
-RAW_TABLES = sorted(p for p in RAW_DATA_DIR.rglob("*.csv"))
+#: The raw tables (a district's records, data/raw/<dataset>/records/, have no source column: they are its own exports).
+RAW_TABLES = sorted(p for p in RAW_DATA_DIR.rglob("*.csv") if "records" not in p.relative_to(RAW_DATA_DIR).parts)
 URL_IN_TEXT = re.compile(r"https?://[^\s,;'\"()（）]+")
 
 

@@ -82,27 +82,38 @@ def source_hosts(urls: list[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(h.removeprefix("www.") for h in hosts)
 
 
-def report_title(params: dict, lang: str) -> tuple[str, str]:
-    """The title and first line of a build: region(s), target year, dataset and language.
+#: What each analysis covers, for the report's first line.
+TOPICS = {"sampling": {"zh": "食品抽检", "en": "food-safety sampling"},
+          "patents": {"zh": "专利授权", "en": "patents granted"},
+          "market_entities": {"zh": "市场主体", "en": "market entities"},
+          "demography": {"zh": "市场主体的出生与存活", "en": "business demography"},
+          "summary": {"zh": "年度工作总结中的数字", "en": "the figures of the annual work summary"}}
 
-    The regions are those of the notebooks' parameters, in the order of the report's sections.
+
+def report_title(params: dict, lang: str, sections: list[dict] | None = None) -> tuple[str, str]:
+    """The title and first line of a build: region(s), what it covers, target year, dataset and language.
+
+    The analyses are the build's sections (else its parameters' notebooks), in report order; the regions
+    are those of the sections that show data (a section that only says it has none names no region).
     """
     notebooks = params.get("notebooks", {})
+    names = [s["name"] for s in sections] if sections is not None else [n for n in SECTION_ORDER if n in notebooks]
+    with_data = ([s["name"] for s in sections if s["figures"] or s["tables"]] if sections is not None else names)
     regions = [region_label(r, lang) for r in dict.fromkeys(notebooks[n]["region"] for n in SECTION_ORDER
-                                                          if "region" in notebooks.get(n, {}))]
+                                                          if n in with_data and "region" in notebooks.get(n, {}))]
+    topics = [TOPICS[n][lang] for n in names if n in TOPICS]
     year, dataset = params.get("target_year", ""), params.get("dataset", "public")
     marker = dataset_marker(dataset, lang)
     if lang == "zh":
         where = "、".join(regions)
         data = "公开数据" if dataset == "public" else f"数据集 {dataset}"
         return (f"{marker}{where} {year}年市场监管统计分析（{data}，中文）",
-                f"本报告分析{year}年{where}的食品抽检、专利授权、市场主体和年度工作总结中的数字，与此前年份比较；"
-                f"数据集：{dataset}；语言：中文。")
+                f"本报告分析{year}年{where}的{'、'.join(topics)}，与此前年份比较；数据集：{dataset}；语言：中文。")
     where = ", ".join(regions)
     data = "public data" if dataset == "public" else f"dataset {dataset}"
     return (f"{marker}Market regulation statistics {year}: {where} ({data}, English)",
-            f"This bulletin compares {year} with earlier years for {where}: food-safety sampling, patents granted, "
-            f"market entities and the figures of the annual work summary. Dataset: {dataset}; language: English.")
+            f"This bulletin compares {year} with earlier years for {where}: {', '.join(topics)}. "
+            f"Dataset: {dataset}; language: English.")
 
 
 def font_face(text: str) -> str:
@@ -168,7 +179,7 @@ def render(out_dir: Path | str, origin: dict | None = None, names=None) -> str:
     env = jinja2.Environment(loader=jinja2.PackageLoader("analysis.build", "templates"),
                              autoescape=True, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
-    title, first_line = (report_title(params, lang) if origin else
+    title, first_line = (report_title(params, lang, sections) if origin else
                          (marker + TITLES.get(lang, TITLES["en"]), ""))
     context = dict(title=title, first_line=first_line, lang=lang, sections=sections, origin=origin,
                    parameters=yaml_text(params) if origin else "", text=UI_TEXT[lang])
