@@ -136,8 +136,9 @@ browser: ## Install headless Chromium and its driver (Debian packages, needs roo
 	else echo "note: no chromium/chromedriver and not root: the browser test will be skipped"; fi
 
 test: $(STAMP) $(VENV)/.spark data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
+	@# Both cores, one test file per worker (a file's slow builds are shared by its tests); the slowest listed.
 	$(PY) -m pytest tests notebooks --nbval --nbval-kernel-name $(KERNEL) \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile --durations=8
 
 bench: $(STAMP) ## Benchmark: full build vs plain scripts, no-op rebuild, -j2 vs -j1 (prints ratios)
 	$(PY) tools/bench.py

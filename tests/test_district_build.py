@@ -24,11 +24,10 @@ HEADERS = {"region": "地区", "level": "层级", "scope": "抽检范围", "year
            "category": "类别", "batches": "抽检批次", "unqualified": "不合格批次", "unqualified_rate_pct": "不合格率(%)",
            "measure": "指标", "basis": "口径", "all_entities": "市场主体", "enterprises": "企业",
            "individual": "个体工商户", "cooperatives": "农民专业合作社", "source_url": "来源", "note": "备注"}
-#: Values written in Chinese where the readers accept them today.
-VALUES = {"level": {"district": "区级"}, "period": {"FY": "全年"}}
-#: What waits for the readers (issue 11, "Inputs as districts hold them"); when
-#: test_inputs_as_districts_hold_them passes, merge these into VALUES and use INTERNAL_SOURCE in the build.
-VALUES_WAITING = {"measure": {"stock": "实有", "new": "新设", "deregistered": "注销"}, "category": {"all": "合计"}}
+#: Values written in Chinese, as a district's export writes them.
+VALUES = {"level": {"district": "区级"}, "period": {"FY": "全年"},
+          "measure": {"stock": "实有", "new": "新设", "deregistered": "注销"}, "category": {"all": "合计"}}
+#: Internal data have no URL: the source is a description.
 INTERNAL_SOURCE = "本局登记注册系统导出 2022-01-05"
 SUMMARY = ("【合成数据 SYNTHETIC】示例区2021年工作总结（测试用，非真实数据）\n"
            "一、市场主体。全年新增市场主体667户，其中个体工商户472户、农民专业合作社36户，市场主体净增长374户。\n"
@@ -89,7 +88,8 @@ def project():
     district = root / "data" / "raw" / DISTRICT
     district.mkdir()
     for table in ("sampling", "market_entities"):
-        _as_district_xlsx(PROJ_ROOT / "data" / "raw" / "example_district" / f"{table}.csv", district / f"{table}.xlsx")
+        _as_district_xlsx(PROJ_ROOT / "data" / "raw" / "example_district" / f"{table}.csv", district / f"{table}.xlsx",
+                          internal_source=INTERNAL_SOURCE)
     (district / "2021年工作总结.txt").write_text(SUMMARY, encoding="utf-8")
     (root / "params" / f"{DISTRICT}.yaml").write_text(PARAMS, encoding="utf-8")
     yield root
@@ -111,14 +111,13 @@ def _outputs(folder):
     return {name: (folder / name).read_bytes() for name in ("report.html", "tables.xlsx")}
 
 
-@pytest.mark.xfail(strict=True, reason="waits for the readers: Chinese measure/category values, internal 来源")
 @pytest.mark.parametrize("table", ["sampling", "market_entities"])
 def test_inputs_as_districts_hold_them(tmp_path, table):
     from analysis.readers import datasets
 
     path = tmp_path / f"{table}.xlsx"
     _as_district_xlsx(PROJ_ROOT / "data" / "raw" / "example_district" / f"{table}.csv", path,
-                      VALUES | VALUES_WAITING, INTERNAL_SOURCE)
+                      VALUES, INTERNAL_SOURCE)
     datasets.validate_file(path)
 
 
