@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.demography.labels import label
 from analysis.present.formatting import format_p, format_pct
-from analysis.present.labels import region_label
+from analysis.present.labels import region_label, table_caption
 
 CAVEAT = {
     "zh": "登记簿是全部登记记录（普查），不是样本，没有抽样误差：出生率、死亡率的区间和p值把每年的新设、注销、吊销数"
@@ -138,9 +138,10 @@ def key_findings(comparison: pd.DataFrame, cohorts: pd.DataFrame, tests: pd.Data
 
 
 def report_tables(marker: str, lang: str, **tables: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
-    """(file stem, caption, table) of each non-empty table for the report section; keys name the labels.
+    """(file stem, caption, table) of each non-empty table for the report section.
 
-    ``yearly=...`` is written as ``demography_yearly.csv`` with the caption ``yearly_table``.
+    ``yearly=...`` is written as ``demography_yearly.csv`` with its caption from the labels registry
+    (:data:`analysis.present.labels.TABLES`).
     """
-    return [(f"demography_{key}", marker + label(f"{key}_table", lang), frame)
+    return [(f"demography_{key}", marker + table_caption(f"demography_{key}", lang), frame)
             for key, frame in tables.items() if not frame.empty]

@@ -20,14 +20,6 @@ LABELS: dict[str, dict[str, str]] = {
     "cohort": {"zh": "{year}年队列", "en": "Cohort {year}"},
     "baseline_years": {"zh": "基期（{years}年）", "en": "Baseline ({years})"},
     "partial_month": {"zh": "不完整月份（空心）", "en": "Partial month (hollow)"},
-    "yearly_table": {"zh": "每年出生、死亡与更替（占年初存量）", "en": "Births, deaths and churn per year (of the opening stock)"},
-    "monthly_table": {"zh": "每月出生与死亡", "en": "Births and deaths per month"},
-    "rates_table": {"zh": "目标年份与基期的出生率、死亡率", "en": "Birth and death rates: target year against the baseline"},
-    "cohort_table": {"zh": "各队列1、2、3年存活率与中位存活期", "en": "1-, 2- and 3-year survival and median survival by cohort"},
-    "logrank_table": {"zh": "目标年份队列与基期队列（共同观察期，log-rank检验）",
-                      "en": "Target cohort against the baseline cohorts (common window, log-rank test)"},
-    "hazard_table": {"zh": "按年龄的退出率", "en": "Exit rates by age"},
-    "young_table": {"zh": "退出主体中的年轻主体占比", "en": "Share of exits that were young entities"},
 }
 
 
