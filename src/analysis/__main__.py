@@ -148,12 +148,12 @@ def _example_district(args) -> int:
 
 
 def _records(args) -> int:
-    from analysis.records import pipeline
-    from analysis.readers.io import display_path
-
     raw_dir, _ = dataset_dirs(args.dataset)
-    if args.if_present and not (raw_dir / pipeline.RECORDS_DIR).is_dir():
-        return 0
+    if args.if_present and not (raw_dir / "records").is_dir():
+        return 0  # before importing DuckDB: a build without records pays nothing for them
+    from analysis.readers.io import display_path
+    from analysis.records import pipeline
+
     paths, notes = pipeline.run(args.dataset, args.engine, args.master, args.year_basis)
     for path in paths:
         print(f"wrote {display_path(path)}")
