@@ -174,8 +174,10 @@ def render(out_dir: Path | str, origin: dict | None = None, names=None) -> str:
             figure["number"] = number
             figure["description"] = marker + figure_caption(Path(figure["file"]).stem, lang)
             figure["source"] = hosts
-        section["table_entries"] = [_table_entry(out_dir, t, lang, marker, params.get("target_year"))
-                                    for t in section["tables"]]
+        # An empty table (e.g. no category counts for a stratified comparison) is left out; its finding says why.
+        section["table_entries"] = [entry for entry in (
+            _table_entry(out_dir, t, lang, marker, params.get("target_year")) for t in section["tables"])
+            if entry["rows"]]
     env = jinja2.Environment(loader=jinja2.PackageLoader("analysis.build", "templates"),
                              autoescape=True, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
