@@ -1,14 +1,14 @@
 """The environment files agree, and every notebook follows the project's notebook conventions."""
 import json
 import re
-from pathlib import Path
 
 import papermill
 import pytest
 import yaml
 
 from analysis.config import KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
-from analysis.build.runner import COMMON_KEYS, load_params
+from analysis.build.plan import COMMON_KEYS
+from analysis.build.runner import load_params
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==(\S+)$")

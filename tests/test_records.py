@@ -252,8 +252,6 @@ def test_example_records_are_reproduced_byte_for_byte(tmp_path):
 
 
 def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
-    import analysis.config as config
-
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     (raw / "d" / "records").mkdir(parents=True)
     for path in (COMMITTED / "records").iterdir():

@@ -6,7 +6,6 @@ each expected number. Relative tolerance 1e-6.
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from analysis.stats import survival

@@ -25,7 +25,7 @@ from traitlets import default
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.readers.io import display_path, write_text
 from analysis.build import plan
-from analysis.build.plan import COMMON_KEYS, RunError
+from analysis.build.plan import RunError
 CELL_TIMEOUT_S = 600
 VOLATILE_CELL_KEYS = ("papermill", "execution")
 

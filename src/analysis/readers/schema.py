@@ -445,7 +445,7 @@ def rate_of_counts(rate: str, part: str, whole: str) -> TableCheck:
         off = (printed - computed).abs() > 0.5 * 10.0 ** -decimals + 1e-9
         return [Problem(where, int(r["source_row"]), rate,
                         f"published rate {_show(r[rate])}% is not {part}/{whole} = {int(r[part])}/{int(r[whole])} "
-                        f"= {c:.4g}%", f"the rate of the row's own counts, to the rounding of its printed digits "
+                        f"= {c:.4g}%", "the rate of the row's own counts, to the rounding of its printed digits "
                         "(a fraction written in a percent column?)")
                 for (_, r), c in zip(rows[off].iterrows(), computed[off])]
     return check
