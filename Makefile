@@ -31,6 +31,10 @@ endif
 MAKEFLAGS += --output-sync=target
 
 export PYTHONHASHSEED := 0
+# Python caches compiled modules (.pyc) for the next process; where the environment says not to
+# (PYTHONDONTWRITEBYTECODE, set on some machines and images), every process would compile pandas, scipy and
+# statsmodels again from source, about 3 s each (issue 17).
+unexport PYTHONDONTWRITEBYTECODE
 export SOURCE_DATE_EPOCH := 1640995200
 
 .PHONY: help venv data report notebooks test validate lab lock clean distclean browser bench
@@ -46,13 +50,17 @@ $(STAMP): $(PACKAGES)
 	@touch $@
 
 $(PACKAGES): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	@# uv installs the lock in seconds, from the index pip is configured with (pip.conf, PIP_INDEX_URL:
-	@# tools/uv_index.py passes a mirror on); plain pip (about a minute) whenever uv cannot be had or fails.
-	if $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION) && \
+	@# A venv without pip (ensurepip alone takes seconds); uv put into it by the system's pip (`--python`, pip
+	@# 22.3+; else by the venv's own pip). uv installs the lock in seconds, from the index pip is configured
+	@# with (pip.conf, PIP_INDEX_URL: tools/uv_index.py passes a mirror on); plain pip (about a minute) whenever
+	@# uv cannot be had or fails.
+	$(PYTHON) -m venv --without-pip $(VENV)
+	if { $(PYTHON) -m pip --python $(PY) install -q --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null || \
+	     { $(PY) -m ensurepip >/dev/null && $(PY) -m pip install -q --disable-pip-version-check uv==$(UV_VERSION); }; } && \
 	   $(VENV)/bin/uv pip install -q -p $(PY) $$($(PY) tools/uv_index.py) -r requirements.lock -e . --no-deps; then :; \
 	else \
 	  echo "uv could not install the lock: installing with pip instead (about a minute)" >&2; \
+	  { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; } && \
 	  $(PY) -m pip install -q --disable-pip-version-check -r requirements.lock && \
 	  $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .; \
 	fi
@@ -90,15 +98,21 @@ $(OUT)/indicators.csv: $(SUMMARY_RECORD) src/analysis/summary/indicators.py \
                        src/analysis/readers/numbers.py src/analysis/readers/io.py $(STAMP)
 	$(PY) -m analysis indicators $(SUMMARY) -o $@
 
-# Every notebook's parameters checked against the data at once, before any kernel starts.
-$(BUILD)/checked.stamp: $(BUILD)/params.stamp $(BUILD)/tables.stamp
-	$(PY) -m analysis check --params '$(PARAMS)'
-	@touch $@
+# Incremental: a notebook is queued (its marker $(BUILD)/queue/<name> touched) when the notebook, the package
+# modules it imports ($(BUILD)/deps.mk), its inputs' hashes ($(BUILD)/plan.mk) or its own parameters
+# ($(BUILD)/<name>.params.json) changed ...
+$(BUILD)/queue/%: notebooks/%.ipynb $(BUILD)/%.params.json $(STAMP)
+	@mkdir -p $(@D) && touch $@
 
-# Incremental: a notebook re-runs only when the notebook, the package modules it imports ($(BUILD)/deps.mk),
-# its inputs' hashes ($(BUILD)/plan.mk) or its own parameters ($(BUILD)/<name>.params.json) changed.
-$(OUT)/notebooks/%.ipynb: notebooks/%.ipynb $(BUILD)/%.params.json $(STAMP) | $(BUILD)/checked.stamp
-	$(PY) -m analysis run $* --params '$(PARAMS)'
+# ... and the queued notebooks run in one process, on one warm kernel per make job (-j, every core by
+# default): each kernel imports pandas, statsmodels and matplotlib once, then runs notebook after notebook,
+# each from a fresh namespace. Every notebook's parameters are first checked against the data (while the
+# kernels start), so a bad parameters file stops the build before any notebook runs.
+KERNELS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
+$(BUILD)/notebooks.stamp: $(NOTEBOOKS:%=$(BUILD)/queue/%) $(BUILD)/tables.stamp $(BUILD)/params.stamp
+	$(PY) -m analysis run $(notdir $(filter $(BUILD)/queue/%,$?)) --check --params '$(PARAMS)' \
+	  $(if $(KERNELS),--kernels $(KERNELS))
+	@touch $@
 
 $(BUILD)/params.stamp: $(PARAMS) $(STAMP)
 	$(PY) -m analysis slice-params --params '$(PARAMS)'
@@ -117,7 +131,7 @@ endif
 
 # The report step checks that every section was produced by this build (parameters, input hashes, files)
 # and re-runs a notebook whose section was not, e.g. after a notebook was run by hand into this folder.
-$(OUT)/report.html: $(NOTEBOOKS:%=$(OUT)/notebooks/%.ipynb) $(if $(SUMMARY),$(OUT)/indicators.csv) $(PARAMS) \
+$(OUT)/report.html: $(BUILD)/notebooks.stamp $(if $(SUMMARY),$(OUT)/indicators.csv) $(PARAMS) \
                     src/analysis/build/report.py src/analysis/build/provenance.py \
                     src/analysis/build/templates/report.html.j2
 	$(PY) -m analysis report --params '$(PARAMS)'

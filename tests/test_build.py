@@ -1,7 +1,7 @@
 """The full default build, twice: byte-identical outputs, and a report that a browser shows whole.
 
-Runs every notebook of params/default.yaml through the runner (papermill, project kernel) into two
-temporary build folders, as `make report` does.
+Runs every notebook of params/default.yaml through the runner (papermill, a pool of warm project kernels)
+into two temporary build folders, as `make report` does.
 """
 import os
 import shutil
@@ -21,8 +21,7 @@ def builds(tmp_path_factory):
     folders = []
     for name in ("first", "second"):
         out = tmp_path_factory.mktemp(name)
-        for notebook in params["notebooks"]:
-            runner.run(notebook, DEFAULT_PARAMS, out_dir=str(out))
+        runner.run_many(list(params["notebooks"]), DEFAULT_PARAMS, out_dir=str(out), quiet=True)
         report.build(out, DEFAULT_PARAMS, params)
         folders.append(out)
     return folders
@@ -116,8 +115,7 @@ def district_builds(tmp_path_factory):
             for step in datasets.STEPS:
                 datasets.process(step, params["dataset"])
         out = tmp_path_factory.mktemp(name)
-        for notebook in params["notebooks"]:
-            runner.run(notebook, params_path, out_dir=str(out))
+        runner.run_many(list(params["notebooks"]), params_path, out_dir=str(out), quiet=True)
         report.build(out, params_path, params)
         folders[name] = out
     return folders

@@ -123,7 +123,8 @@ def test_interrupted_or_full_disk_run_leaves_no_partial_notebook(tmp_path, monke
     assert sorted(p.name for p in target.parent.iterdir()) == []
 
 
-def test_ctrl_c_during_a_run_shuts_the_kernel_down_and_removes_its_folder(tmp_path):
+@pytest.mark.parametrize("pool", [False, True], ids=["own-kernel", "pool-of-two"])
+def test_ctrl_c_during_a_run_shuts_the_kernels_down_and_removes_their_folders(tmp_path, pool):
     import os
     import signal
     import subprocess
@@ -133,21 +134,28 @@ def test_ctrl_c_during_a_run_shuts_the_kernel_down_and_removes_its_folder(tmp_pa
     temp = tmp_path / "tmp"
     temp.mkdir()
     source = _notebook(tmp_path / "slow.ipynb", ["import time", "time.sleep(60)"])
-    code = ("import sys; from pathlib import Path; from analysis.build import runner; "
-            f"runner.execute(Path({str(source)!r}), Path({str(tmp_path / 'out.ipynb')!r}), None, "
-            f"Path({str(tmp_path / 'failed.ipynb')!r}), 'slow')")
+    if pool:  # two notebooks side by side on two warm kernels
+        code = ("from pathlib import Path; from analysis.build import runner; "
+                f"runner.run_jobs([runner.Job(n, Path({str(source)!r}), Path({str(tmp_path)!r}) / f'{{n}}.ipynb', "
+                f"None, Path({str(tmp_path)!r}) / f'{{n}}.failed.ipynb') for n in ('a', 'b')], kernels=2)")
+    else:
+        code = ("import sys; from pathlib import Path; from analysis.build import runner; "
+                f"runner.execute(Path({str(source)!r}), Path({str(tmp_path / 'out.ipynb')!r}), None, "
+                f"Path({str(tmp_path / 'failed.ipynb')!r}), 'slow')")
     process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(temp)},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not list(temp.glob("amr-kernel-*/kernel-*")) and time.monotonic() < deadline:
+    while len(list(temp.glob("amr-kernel-*/kernel-*"))) < 1 + pool and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert list(temp.glob("amr-kernel-*")), "the kernel did not start"
+    assert len(list(temp.glob("amr-kernel-*"))) == 1 + pool, "the kernels did not start"
     time.sleep(3)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode != 0
     assert not list(temp.glob("amr-kernel-*")), stderr[-2000:]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb", "tmp"]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".running.ipynb")]
+    if not pool:
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.ipynb", "tmp"]
 
 
 def test_a_kernel_is_not_interrupted_on_a_clean_shutdown_only_while_running(monkeypatch):

@@ -81,21 +81,16 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
-    import time
-
     from analysis.build import runner
 
-    start = time.perf_counter()
-    path = runner.run(args.name, args.params)
-    print(f"wrote {path.relative_to(PROJ_ROOT)} ({time.perf_counter() - start:.1f} s)")
+    runner.run_many(args.names, args.params, kernels=args.kernels, check=args.check)
     return 0
 
 
 def _refresh(args) -> int:
     from analysis.build import runner
 
-    for name in args.names:
-        print(f"wrote {runner.refresh_committed(name).relative_to(PROJ_ROOT)}")
+    runner.refresh_committed(args.names)
     return 0
 
 
@@ -185,9 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: the sheet the workbook opens on)")
     p.set_defaults(func=_validate)
-    p = sub.add_parser("run", help="execute one notebook for a build")
-    p.add_argument("name")
+    p = sub.add_parser("run", help="execute notebooks for a build, on one warm kernel per core")
+    p.add_argument("names", nargs="*")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.add_argument("--kernels", type=int, default=None, help="kernels side by side (default: one per core)")
+    p.add_argument("--check", action="store_true",
+                   help="first check every notebook's parameters against the data (while the kernels start)")
     p.set_defaults(func=_run)
     p = sub.add_parser("refresh", help="re-execute committed notebooks with their defaults (nbval reference)")
     p.add_argument("names", nargs="+")

@@ -57,6 +57,12 @@ def notebook_names() -> list[str]:
     return sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
+def code_cells(path: Path) -> list[str]:
+    """The sources of a notebook's code cells, read as JSON (nbformat's import costs over a second)."""
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
 def declared_parameters(name: str) -> dict:
     """The parameters a notebook declares in its ``parameters`` cell, with their default values.
 
@@ -286,7 +292,7 @@ def write_plan(params_path: Path | str) -> Path:
         if name in PROCESSED_INPUTS:
             inputs.append(f"$(BUILD)/inputs/{name}.processed.sha256")
         if inputs:
-            lines.append(f"$(OUT)/notebooks/{name}.ipynb: {' '.join(inputs)}")
+            lines.append(f"$(BUILD)/queue/{name}: {' '.join(inputs)}")
     lines.append(f"SUMMARY := {summaries[0] if summaries else ''}")
     if summaries:
         lines.append("SUMMARY_RECORD := $(BUILD)/inputs/summary.text.sha256")

@@ -1,33 +1,49 @@
-"""Execute a notebook with papermill for one build, strictly and atomically.
+"""Execute notebooks with papermill for one build, strictly and atomically, on warm kernels.
 
 - Parameters come from one YAML file: top-level keys common to every notebook (``dataset``, ``lang``,
   ``target_year``) plus the notebook's own section under ``notebooks:``. A key the notebook does not
   declare is an error (papermill itself only logs a warning and injects it anyway).
-- The notebook runs on the project's kernel with a per-cell timeout and papermill's progress bar. The
-  kernel talks over IPC sockets in a private temporary folder, not TCP ports, so notebooks can run in
-  parallel (``make -j``) without racing for ports (papermill #511).
+- The notebooks of a build run on a pool of the project's kernels, one per core (``kernels``): each kernel
+  starts once and imports the notebooks' modules once (pandas, statsmodels, matplotlib: seconds), then
+  runs notebook after notebook, each from a fresh namespace and execution count 1 with matplotlib, warning
+  and random state as after the imports (:mod:`analysis.build.kernel_state`). Outputs are those of a
+  fresh kernel (nbval checks the committed notebooks, written this way, on fresh kernels).
+- Kernels talk over IPC sockets in a private temporary folder, not TCP ports, so builds can run side by
+  side without racing for ports (papermill #511); a kernel and its folder go on success, failure and Ctrl-C.
 - On success the executed copy replaces ``<output_dir>/notebooks/<name>.ipynb``; on failure the
   previous copy stays, the partial run is kept as ``<name>.failed.ipynb`` and one line names the cell.
 """
 from __future__ import annotations
 
+import ast
+import asyncio
 import errno
 import json
 import os
-import sys
+import queue
 import shutil
+import sys
 import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_core.utils import run_sync
 from traitlets import default
 
 from analysis.config import DEFAULT_PARAMS, KERNEL_NAME, NOTEBOOKS_DIR, PROJ_ROOT
 from analysis.readers.io import display_path, write_text
 from analysis.build import plan
 from analysis.build.plan import RunError
+
 CELL_TIMEOUT_S = 600
+START_TIMEOUT_S = 120
 VOLATILE_CELL_KEYS = ("papermill", "execution")
+REMEMBER = "__import__('analysis.build.kernel_state', fromlist=['_']).remember()"
+RESTORE = "__import__('analysis.build.kernel_state', fromlist=['_']).restore()"
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -51,6 +67,182 @@ class IPCKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
+
+
+def warm_up_code(sources: list[Path]) -> str:
+    """The top-level imports of the notebooks' code cells, each once, in order: a kernel's warm-up."""
+    imports: dict[str, None] = {}
+    for source in sources:
+        for code in plan.code_cells(source):
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:  # IPython magics: not imports
+                continue
+            imports.update((ast.unparse(n), None) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)))
+    return "\n".join(imports)
+
+
+def _import_papermill():
+    """papermill, without the 1.3 s that ``rfc3987_syntax`` spends compiling a grammar when imported.
+
+    nbformat imports jsonschema, whose optional "iri" format check imports rfc3987_syntax when installed
+    (jupyter-events requires it); notebook files have no "iri" field, and jsonschema leaves the check out
+    when the module cannot be imported. Only this process is affected, not the kernels.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill
+
+    return papermill
+
+
+class Kernel:
+    """One kernel of the project's environment, warmed with the notebooks' imports, one notebook at a time.
+
+    Started, used and restarted on one thread (its event loop drives the asynchronous manager, as papermill's
+    client does); stopped from any thread.
+    """
+
+    def __init__(self, warm_up: str = ""):
+        self.warm_up = warm_up
+        self.manager = IPCKernelManager(kernel_name=KERNEL_NAME)
+
+    def start(self) -> None:
+        run_sync(self.manager.start_kernel)(cwd=str(PROJ_ROOT))
+        self._warm()
+
+    def restart(self) -> None:
+        """A fresh process (after a failed notebook, whose state is not worth keeping)."""
+        run_sync(self.manager.restart_kernel)(now=True)
+        self._warm()
+
+    def _warm(self) -> None:
+        # A failing import is left to the notebook's own cell, which then fails with its usual line.
+        self._execute(self.warm_up, must_succeed=False)
+        self._execute(REMEMBER)
+
+    def stop(self) -> None:
+        """Kill the kernel and remove its folder, on a loop of its own: after Ctrl-C, the thread's loop still
+        holds the interrupted cell's tasks, which would block a shutdown run there."""
+        loop = asyncio.new_event_loop()
+        try:
+            if self.manager.has_kernel:
+                loop.run_until_complete(self.manager._async_shutdown_kernel(now=True))
+            else:
+                loop.run_until_complete(self.manager._async_cleanup_resources())
+        finally:
+            loop.close()
+
+    def prepare(self) -> None:
+        """Fresh namespace and remembered state for the next notebook."""
+        self._execute(RESTORE)
+
+    def check(self, params_path: Path | str) -> list[str]:
+        """Every notebook's parameters of a build checked against the data, here, where the modules are loaded."""
+        expression = (f"__import__('json').dumps(__import__('analysis.build.checks', fromlist=['_'])"
+                      f".check_all({str(params_path)!r}), ensure_ascii=False)")
+        value = self._execute(RESTORE, expression)
+        return json.loads(ast.literal_eval(value))
+
+    def _execute(self, code: str, expression: str | None = None, must_succeed: bool = True) -> str | None:
+        """Run ``code`` quietly; the text of ``expression`` evaluated after it, if given."""
+        client = BlockingKernelClient(**self.manager.get_connection_info(session=True), parent=self.manager)
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=START_TIMEOUT_S)
+            reply = client.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT_S,
+                                               user_expressions={"value": expression} if expression else None,
+                                               output_hook=lambda msg: None)
+        finally:
+            client.stop_channels()
+        content = reply["content"]
+        value = content.get("user_expressions", {}).get("value", {})
+        if must_succeed and (content["status"] != "ok" or value.get("status", "ok") != "ok"):
+            error = value if value.get("status") == "error" else content
+            raise RunError(f"kernel: {error.get('ename')}: {error.get('evalue')}")
+        return value.get("data", {}).get("text/plain") if expression else None
+
+
+@dataclass
+class Job:
+    """One notebook to execute: from ``source`` into ``target`` with ``parameters`` (None: its defaults)."""
+
+    name: str
+    source: Path
+    target: Path
+    parameters: dict | None
+    failed: Path
+    done: object = None  # called with the job after a successful run (e.g. to record the section)
+
+
+def run_jobs(jobs: list[Job], kernels: int | None = None, check: Path | str | None = None,
+             quiet: bool = False) -> None:
+    """Execute ``jobs`` on ``kernels`` warm kernels (default: one per core, at most one per job).
+
+    ``check``: a parameters file whose notebooks' parameters the first warm kernel checks against the data
+    before any notebook runs; a problem stops the build. A failed notebook does not stop the others; the
+    failures are raised together at the end.
+    """
+    pool = [Kernel(warm_up_code(sorted({job.source for job in jobs})))
+            for _ in range(max(1, min(kernels or os.cpu_count() or 1, len(jobs))))]
+    todo: queue.Queue = queue.Queue()
+    for item in [*jobs, *[None] * len(pool)]:
+        todo.put(item)
+    checked, stopping = threading.Event(), threading.Event()
+    problems: list[str] = []
+    failures: dict[str, str] = {}
+
+    def work(kernel: Kernel, first: bool) -> None:
+        try:
+            kernel.start()
+            if first and check:
+                problems.extend(kernel.check(check))
+        except Exception as err:  # noqa: BLE001 (reported as the failure of the notebooks it would run)
+            problems.append(f"the kernel did not start: {type(err).__name__}: {err}")
+        finally:
+            if first:
+                checked.set()
+        checked.wait()
+        if problems:
+            return
+        while (job := todo.get()) is not None:
+            began = time.perf_counter()
+            try:
+                kernel.prepare()
+                execute(job.source, job.target, job.parameters, job.failed, job.name, kernel)
+                if job.done:
+                    job.done(job)
+            except Exception as err:  # noqa: BLE001 (each failure is reported with its notebook)
+                if stopping.is_set():  # Ctrl-C: the kernels are being stopped; keep no partial run
+                    job.failed.unlink(missing_ok=True)
+                    return
+                failures[job.name] = str(err) if isinstance(err, RunError) else f"{job.name}: {type(err).__name__}: {err}"
+                try:
+                    kernel.restart()
+                except Exception:  # noqa: BLE001 (the next notebook on it fails and says so)
+                    pass
+                continue
+            if not quiet:
+                print(f"wrote {display_path(job.target)} ({time.perf_counter() - began:.1f} s)", flush=True)
+
+    threads = [threading.Thread(target=work, args=(k, i == 0), daemon=True) for i, k in enumerate(pool)]
+    for thread in threads:
+        thread.start()
+    try:
+        if jobs:
+            _import_papermill()  # while the kernels start
+        for thread in threads:
+            while thread.is_alive():  # joined in steps, so that Ctrl-C reaches this thread
+                thread.join(0.2)
+    finally:  # also on Ctrl-C: every kernel and its socket folder goes; the workers then clean their files
+        stopping.set()
+        for kernel in pool:
+            kernel.stop()
+        for thread in threads:
+            thread.join(10)
+    if problems:
+        raise RunError("\n".join(problems))
+    if failures:
+        raise RunError("\n".join(failures[job.name] for job in jobs if job.name in failures))
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> dict:
@@ -94,18 +286,28 @@ def _failure_line(name: str, err: Exception) -> str:
     return f"{name}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
 
 
-def execute(source: Path, target: Path, parameters: dict | None, failed: Path, name: str) -> Path:
-    """Run ``source`` into ``target`` atomically; keep a failed partial run at ``failed``."""
-    import nbformat  # imported here (with papermill): `make` helpers that only read parameters stay fast
-    import papermill
+def execute(source: Path, target: Path, parameters: dict | None, failed: Path, name: str,
+            kernel: Kernel | None = None) -> Path:
+    """Run ``source`` into ``target`` atomically; keep a failed partial run at ``failed``.
+
+    On ``kernel`` (prepared by the caller), else on a kernel of its own started and stopped here.
+    """
+    if kernel is None:
+        own = Kernel()
+        try:
+            own.start()
+            return execute(source, target, parameters, failed, name, own)
+        finally:
+            own.stop()
+    papermill = _import_papermill()  # imported here: `make` helpers that only read parameters stay fast
+    import nbformat
 
     target.parent.mkdir(parents=True, exist_ok=True)
     running = target.with_name(f".{target.stem}.running.ipynb")
     try:
         papermill.execute_notebook(
             str(source), str(running), parameters=parameters or None, kernel_name=KERNEL_NAME,
-            progress_bar=sys.stderr.isatty(), execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT),
-            kernel_manager_class=IPCKernelManager,
+            progress_bar=False, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT), km=kernel.manager,
         )
         nb = strip_volatile(nbformat.read(running, as_version=4))
         write_text(nbformat.writes(nb) + "\n", target)
@@ -122,20 +324,37 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     return target
 
 
-def run(name: str, params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None) -> Path:
-    """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy.
+def run_many(names: list[str], params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None,
+             kernels: int | None = None, check: bool = False, quiet: bool = False) -> list[Path]:
+    """Execute notebooks ``names`` for the build described by ``params_path``; return the executed copies.
 
     ``out_dir`` (relative to the project root, or absolute) overrides the build folder, e.g. in tests.
+    ``check`` first checks every notebook's parameters of the build against the data (while the kernels
+    start): one problem anywhere stops the build before any notebook runs.
     """
     params = load_params(params_path)
     out_dir = out_dir or build_dir(params_path)
-    parameters = notebook_parameters(name, params, out_dir)
-    inputs = plan.input_hashes(name, params)
     notebooks = PROJ_ROOT / out_dir / "notebooks"
-    path = execute(NOTEBOOKS_DIR / f"{name}.ipynb", notebooks / f"{name}.ipynb", parameters,
-                   notebooks / f"{name}.failed.ipynb", name)
-    record_section(PROJ_ROOT / out_dir, name, parameters, inputs)
-    return path
+    if not names:  # nothing to run: the check alone, here
+        from analysis.build import checks
+
+        if check and (problems := checks.check_all(params_path)):
+            raise RunError("\n".join(problems))
+        return []
+
+    def record(job: Job) -> None:
+        record_section(PROJ_ROOT / out_dir, job.name, job.parameters, inputs[job.name])
+
+    jobs = [Job(n, NOTEBOOKS_DIR / f"{n}.ipynb", notebooks / f"{n}.ipynb", notebook_parameters(n, params, out_dir),
+                notebooks / f"{n}.failed.ipynb", record) for n in names]
+    inputs = {n: plan.input_hashes(n, params) for n in names}
+    run_jobs(jobs, kernels, check=params_path if check else None, quiet=quiet)
+    return [job.target for job in jobs]
+
+
+def run(name: str, params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None) -> Path:
+    """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy."""
+    return run_many([name], params_path, out_dir, quiet=True)[0]
 
 
 def section_files(out_dir: Path, name: str) -> dict[str, str]:
@@ -185,7 +404,8 @@ def stale_reason(out_dir: Path, name: str, params: dict) -> str | None:
     return None
 
 
-def refresh_committed(name: str) -> Path:
-    """Re-execute a committed notebook in place with its own defaults (the nbval reference)."""
-    path = NOTEBOOKS_DIR / f"{name}.ipynb"
-    return execute(path, path, None, PROJ_ROOT / "reports" / "notebooks" / f"{name}.failed.ipynb", name)
+def refresh_committed(names: list[str], kernels: int | None = None) -> None:
+    """Re-execute committed notebooks in place with their own defaults (the nbval reference)."""
+    failed = PROJ_ROOT / "reports" / "notebooks"
+    run_jobs([Job(n, NOTEBOOKS_DIR / f"{n}.ipynb", NOTEBOOKS_DIR / f"{n}.ipynb", None, failed / f"{n}.failed.ipynb")
+              for n in names], kernels)
