@@ -14,7 +14,6 @@ PARAMS ?= params/default.yaml
 OUT := $(if $(filter params/default.yaml,$(PARAMS)),reports,reports/$(basename $(notdir $(PARAMS))))
 BUILD := $(OUT)/.build
 PKG := $(shell find src/analysis -name '*.py' -o -path '*/templates/*' -type f)
-STEP_CODE := $(wildcard src/analysis/*/step.py src/analysis/readers/*.py)
 STAMP := $(VENV)/.installed
 PACKAGES := $(VENV)/.packages
 
@@ -67,74 +66,33 @@ $(PACKAGES): requirements.lock pyproject.toml
 	@touch $@
 
 # Python reads the parameters file (any dataset folder name, quoted YAML, typos reported with the valid
-# keys) and writes $(BUILD)/plan.mk: NOTEBOOKS (the sections of notebooks:, absent = all), STEPS (the
-# dataset steps they read), SUMMARY and each notebook's inputs. It also records the SHA-256 of
-# every raw input, rewriting a record only when the content changed: rebuilds follow content, not dates.
+# keys) and records the SHA-256 of every input of the build (raw tables, records, sheets chosen, work
+# summaries) in $(BUILD)/inputs.sha256, rewritten only when a content changed: rebuilds follow content, not dates.
 ifneq ($(filter report data bench notebooks test,$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifeq ($(wildcard $(STAMP)),)
 $(shell $(MAKE) --no-print-directory venv >&2)
 endif
 PLAN_OK := $(shell $(if $(SUMMARY_PATH),AMR_SUMMARY_PATH='$(SUMMARY_PATH)') $(PY) -m analysis plan --params '$(PARAMS)' >&2 && echo ok)
 $(if $(PLAN_OK),,$(error $(PARAMS) cannot drive a build (the lines above say why)))
-include $(BUILD)/plan.mk
 endif
 
-data: $(BUILD)/tables.stamp $(if $(SUMMARY),$(OUT)/indicators.csv) ## Validate raw tables and write data/processed/
+data: $(BUILD)/tables.stamp ## Validate raw tables and write data/processed/
 
-# One process validates and writes every table the build needs (so `make -j` runs it once); a table whose
-# content did not change keeps its file, and its recorded hash, so only notebooks reading a changed table re-run.
-# A district's records (data/raw/<dataset>/records/, hashed in raw.sha256) are aggregated into its yearly
-# tables and its register first.
-$(BUILD)/tables.stamp: $(BUILD)/raw.sha256 $(STEP_CODE) $(wildcard src/analysis/records/*.py) $(STAMP)
-	$(PY) -m analysis records --dataset $(DATASET) --if-present
-	$(PY) -m analysis process --params '$(PARAMS)'
+# One process aggregates a district's records (data/raw/<dataset>/records/) into its yearly tables, validates
+# and writes every table the build needs (a table whose content did not change keeps its file) and extracts
+# the work summary's figures into the build's indicators.csv.
+$(BUILD)/tables.stamp: $(BUILD)/inputs.sha256 $(PKG) $(STAMP)
+	$(PY) -m analysis data --params '$(PARAMS)'
 	@touch $@
 
-$(STEPS:%=$(BUILD)/inputs/%.sha256): $(BUILD)/tables.stamp ;
-$(BUILD)/inputs/%.processed.sha256: $(BUILD)/tables.stamp ;
-
-# The work summary's figures, per build (two builds of one dataset may name different summaries).
-$(OUT)/indicators.csv: $(SUMMARY_RECORD) src/analysis/summary/indicators.py \
-                       src/analysis/readers/numbers.py src/analysis/readers/io.py $(STAMP)
-	$(PY) -m analysis indicators $(SUMMARY) -o $@
-
-# Incremental: a notebook is queued (its marker $(BUILD)/queue/<name> touched) when the notebook, the package
-# modules it imports ($(BUILD)/deps.mk), its inputs' hashes ($(BUILD)/plan.mk) or its own parameters
-# ($(BUILD)/<name>.params.json) changed ...
-$(BUILD)/queue/%: notebooks/%.ipynb $(BUILD)/%.params.json $(STAMP)
-	@mkdir -p $(@D) && touch $@
-
-# ... and the queued notebooks run in one process, on one warm kernel per make job (-j, every core by
-# default): each kernel imports pandas, statsmodels and matplotlib once, then runs notebook after notebook,
-# each from a fresh namespace. Every notebook's parameters are first checked against the data (while the
-# kernels start), so a bad parameters file stops the build before any notebook runs.
+# The report: one process brings the build up to date (src/analysis/build/orchestrate.py). Kernels start, one
+# per make job (-j; every core by default), and import pandas, statsmodels and matplotlib once while the data
+# are prepared as above; every notebook's parameters are checked against the data; then only the notebooks
+# whose parameters, input tables, code (the notebook and the package modules it imports) or section files
+# changed run, each from a fresh namespace on a warm kernel; then the report is assembled.
 KERNELS = $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS)))
-$(BUILD)/notebooks.stamp: $(NOTEBOOKS:%=$(BUILD)/queue/%) $(BUILD)/tables.stamp $(BUILD)/params.stamp
-	$(PY) -m analysis run $(notdir $(filter $(BUILD)/queue/%,$?)) --check --params '$(PARAMS)' \
-	  $(if $(KERNELS),--kernels $(KERNELS))
-	@touch $@
-
-$(BUILD)/params.stamp: $(PARAMS) $(STAMP)
-	$(PY) -m analysis slice-params --params '$(PARAMS)'
-
-$(BUILD)/%.params.json: $(BUILD)/params.stamp ;
-ifneq ($(NOTEBOOKS),)  # an empty .SECONDARY: would make every target secondary
-.SECONDARY: $(NOTEBOOKS:%=$(BUILD)/%.params.json) $(STEPS:%=$(BUILD)/inputs/%.sha256)
-endif
-
-$(BUILD)/deps.mk: $(PKG) $(wildcard notebooks/*.ipynb) $(STAMP)
-	$(PY) -m analysis deps --params '$(PARAMS)' -o $@
-
-ifneq ($(filter report bench,$(MAKECMDGOALS)),)
--include $(BUILD)/deps.mk
-endif
-
-# The report step checks that every section was produced by this build (parameters, input hashes, files)
-# and re-runs a notebook whose section was not, e.g. after a notebook was run by hand into this folder.
-$(OUT)/report.html: $(BUILD)/notebooks.stamp $(if $(SUMMARY),$(OUT)/indicators.csv) $(PARAMS) \
-                    src/analysis/build/report.py src/analysis/build/provenance.py \
-                    src/analysis/build/templates/report.html.j2
-	$(PY) -m analysis report --params '$(PARAMS)'
+$(OUT)/report.html: $(BUILD)/inputs.sha256 $(PARAMS) $(PKG) $(wildcard notebooks/*.ipynb) $(STAMP)
+	$(PY) -m analysis build --params '$(PARAMS)' $(if $(KERNELS),--kernels $(KERNELS))
 
 report: $(OUT)/report.html ## Build the report (reports/report.html) from the data and the notebooks
 

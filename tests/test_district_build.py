@@ -151,15 +151,15 @@ def test_district_build_has_exactly_its_sections_and_the_default_report_never_ch
     assert (project / "reports" / "_scratch" / "sections" / "sampling.json").is_file()
     os.utime(project / "params" / "default.yaml")  # "saved" in the editor
     log = _make(project, "report")
-    assert "section sampling: its files changed after the build wrote them (figures/" in log
-    assert "sections/sampling.json); rebuilding it" in log
+    assert "sampling: its files changed after the build wrote them (figures/" in log
+    assert "sections/sampling.json)\nwrote reports/notebooks/sampling.ipynb" in log
     assert _outputs(project / "reports") == default
 
 
-def test_parallel_build_validates_the_data_once(project):
-    (project / "reports" / DISTRICT / ".build" / "tables.stamp").unlink()
+def test_parallel_build_is_one_process_that_validates_the_data_once(project):
+    (project / "reports" / DISTRICT / "report.html").unlink()
     plan = _make(project, "-n", "-j2", "report", f"PARAMS=params/{DISTRICT}.yaml")
-    assert plan.count("-m analysis process") == 1
+    assert plan.count("-m analysis ") == 1 and "-m analysis build" in plan and "--kernels 2" in plan
 
 
 def test_clean_removes_generated_files_only(project):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import incremental
+from analysis.build import incremental, plan
+from analysis.config import DEFAULT_PARAMS, PROJ_ROOT
 
 PACKAGE = Path(incremental.PACKAGE_DIR)
 ANALYSES = ("sampling", "patents", "market_entities", "demography", "summary")
@@ -19,6 +20,8 @@ ALLOWED = {
 }
 # The summary compares its figures with the other analyses' tables, so it reads their dataset steps.
 ALLOWED["summary"] |= {"sampling", "patents", "market_entities"}
+# The build extracts the work summary's figures (the indicators table) as one of its data steps.
+ALLOWED["build"] |= {"summary"}
 
 
 def _package_imports(path: Path) -> set[str]:
@@ -55,12 +58,9 @@ def test_the_check_sees_an_upward_import(tmp_path):
 
 
 def _rules() -> dict[str, set[str]]:
-    """Each notebook's package files from the build's generated make rules."""
-    rules = {}
-    for line in incremental.notebook_dependencies("params/default.yaml").splitlines()[1:]:
-        target, files = line.split(":", 1)
-        rules[Path(target).stem] = set(files.split())
-    return rules
+    """Each notebook's package files, whose hashes the build records beside its section."""
+    return {name: {f.relative_to(PROJ_ROOT).as_posix() for f in incremental.notebook_files(name)[1:]}
+            for name in plan.load(DEFAULT_PARAMS)["notebooks"]}
 
 
 def test_each_notebook_depends_on_its_own_analysis_and_the_layers_below():

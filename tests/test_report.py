@@ -66,7 +66,7 @@ def test_provenance_lists_commit_input_hashes_parameters_and_versions(build):
     with pytest.raises(runner.RunError, match="section sampling: no record of the build that wrote it"):
         report.build(build, DEFAULT_PARAMS, params)
     runner.record_section(build, "sampling", runner.notebook_parameters("sampling", params, str(build)),
-                          plan.input_hashes("sampling", params))
+                          plan.input_hashes("sampling", params), runner.code_hashes("sampling"))
     report.build(build, DEFAULT_PARAMS, params)
     html = (build / "report.html").read_text(encoding="utf-8")
     raw = PROJ_ROOT / "data" / "raw" / "sampling.csv"

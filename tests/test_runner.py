@@ -35,8 +35,17 @@ def test_section_of_a_hand_run_or_other_parameters_is_stale(tmp_path):
     values = runner.notebook_parameters("sampling", params, str(tmp_path))
     from analysis.build import plan
 
-    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params))
+    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params),
+                          runner.code_hashes("sampling"))
     assert runner.stale_reason(tmp_path, "sampling", params) is None
+    code = runner.code_hashes("sampling")
+    assert {"notebooks/sampling.ipynb", "src/analysis/sampling/findings.py"} <= set(code)
+    assert "src/analysis/patents/findings.py" not in code
+    edited = {**code, "src/analysis/sampling/findings.py": "0" * 64}  # as recorded before an edit
+    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params), edited)
+    assert runner.stale_reason(tmp_path, "sampling", params) == (
+        "its notebook or package code changed (src/analysis/sampling/findings.py)")
+    runner.record_section(tmp_path, "sampling", values, plan.input_hashes("sampling", params), code)
     params["notebooks"]["sampling"]["region"] = "福建省"
     assert runner.stale_reason(tmp_path, "sampling", params) == "written with other parameters (region)"
     params["notebooks"]["sampling"]["region"] = "全国"

@@ -11,35 +11,37 @@ from analysis.readers.io import DataError, display_path
 
 
 def _process(args) -> int:
-    from analysis.build import plan
     from analysis.readers import datasets
 
     if args.params is not None:
-        params = plan.load(args.params)
-        dataset, names = str(params.get("dataset", "public")), plan.steps(params)[1]
-        try:
-            sheets = datasets.sheets(params)
-        except ValueError as err:
-            print(f"{args.params}: {err}", file=sys.stderr)
-            return 1
+        from analysis.build import orchestrate, plan
+
+        lines = orchestrate.process_tables(args.params, plan.load(args.params))
     else:
-        dataset, names, sheets = args.dataset, args.names or list(datasets.STEPS), {}
-    raw_dir, processed_dir = dataset_dirs(dataset)
-    if not args.names and (raw_dir / "records").is_dir():  # tables only in records: `records` wrote them
-        names = [n for n in names if any(raw_dir.glob(f"{Path(datasets.step(n).RAW_FILE).stem}.*"))]
-    for name in names:
-        before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
-        path = datasets.process(name, dataset, sheet=sheets.get(name))
-        unchanged = before == [path.stat().st_mtime_ns]
-        print(f"{'unchanged' if unchanged else 'wrote'} {display_path(path)}")
-    if args.params is not None:
-        raw_dir, _ = dataset_dirs(dataset)
-        for name in plan.STEPS:
-            stale = processed_dir / f"{name}.csv"
-            if not plan.has_input(raw_dir, name) and stale.is_file():
-                stale.unlink()  # its raw file is gone: no notebook may read the old table
-                print(f"removed {display_path(stale)} (no raw {name} file nor records)")
-        plan.record_tables(args.params, params)
+        lines = []
+        for name in args.names or list(datasets.STEPS):
+            before = [p.stat().st_mtime_ns for p in dataset_dirs(args.dataset)[1].glob(f"{name}.csv")]
+            path = datasets.process(name, args.dataset)
+            lines.append(f"{'unchanged' if before == [path.stat().st_mtime_ns] else 'wrote'} {display_path(path)}")
+    print("\n".join(lines))
+    return 0
+
+
+def _data(args) -> int:
+    from analysis.build import orchestrate, plan
+
+    params = plan.load(args.params)
+    for line in [*orchestrate.aggregate_records(str(params.get("dataset", "public"))),
+                 *orchestrate.process_tables(args.params, params),
+                 *orchestrate.extract_summary(params, PROJ_ROOT / plan.build_dir(args.params))]:
+        print(line)
+    return 0
+
+
+def _build(args) -> int:
+    from analysis.build import orchestrate
+
+    print(f"wrote {display_path(orchestrate.build(args.params, args.kernels))}")
     return 0
 
 
@@ -83,7 +85,7 @@ def _validate(args) -> int:
 def _run(args) -> int:
     from analysis.build import runner
 
-    runner.run_many(args.names, args.params, kernels=args.kernels, check=args.check)
+    runner.run_many(args.names, args.params, kernels=args.kernels)
     return 0
 
 
@@ -100,22 +102,6 @@ def _report(args) -> int:
     path = report.build(PROJ_ROOT / runner.build_dir(args.params), args.params, runner.load_params(args.params),
                         rebuild=lambda name: runner.run(name, args.params))
     print(f"wrote {path.relative_to(PROJ_ROOT)}")
-    return 0
-
-
-def _slice_params(args) -> int:
-    from analysis.build import incremental as build
-
-    for path in build.write_param_slices(args.params):
-        print(f"parameters changed: {path.relative_to(PROJ_ROOT)}")
-    return 0
-
-
-def _deps(args) -> int:
-    from analysis.build import incremental as build
-    from analysis.readers.io import write_text
-
-    write_text(build.notebook_dependencies(args.params), args.output)
     return 0
 
 
@@ -169,7 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=None,
                    help="process the steps a parameters file's build needs and record their hashes (make)")
     p.set_defaults(func=_process)
-    p = sub.add_parser("plan", help="(make) check a parameters file, record raw input hashes, write plan.mk")
+    p = sub.add_parser("build", help="(make report) bring a build up to date: data, changed notebooks, report")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.add_argument("--kernels", type=int, default=None, help="kernels side by side (default: one per core)")
+    p.set_defaults(func=_build)
+    p = sub.add_parser("data", help="(make data) records, processed tables and the work summary's figures of a build")
+    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
+    p.set_defaults(func=_data)
+    p = sub.add_parser("plan", help="(make) check a parameters file and record its inputs' hashes")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.set_defaults(func=_plan)
     p = sub.add_parser("check", help="check every notebook's parameters against the data, before any kernel")
@@ -180,12 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("--sheet", default=None, help="sheet name for .xlsx files (default: the sheet the workbook opens on)")
     p.set_defaults(func=_validate)
-    p = sub.add_parser("run", help="execute notebooks for a build, on one warm kernel per core")
-    p.add_argument("names", nargs="*")
+    p = sub.add_parser("run", help="execute notebooks for a build (after checking its parameters), on warm kernels")
+    p.add_argument("names", nargs="+")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("--kernels", type=int, default=None, help="kernels side by side (default: one per core)")
-    p.add_argument("--check", action="store_true",
-                   help="first check every notebook's parameters against the data (while the kernels start)")
     p.set_defaults(func=_run)
     p = sub.add_parser("refresh", help="re-execute committed notebooks with their defaults (nbval reference)")
     p.add_argument("names", nargs="+")
@@ -193,13 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("report", help="assemble report.html from the notebooks' sections")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.set_defaults(func=_report)
-    p = sub.add_parser("slice-params", help="(make) write each notebook's parameters where they changed")
-    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
-    p.set_defaults(func=_slice_params)
-    p = sub.add_parser("deps", help="(make) write the package modules each notebook uses as Make rules")
-    p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
-    p.add_argument("-o", "--output", type=Path, required=True)
-    p.set_defaults(func=_deps)
     sub.add_parser("indicators", help="extract indicators from a work summary, or link several years' summaries (see: indicators -h)")
     p = sub.add_parser("example-district", help="write the SYNTHETIC example district's raw files")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: that of the committed files)")

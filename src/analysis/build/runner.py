@@ -105,6 +105,7 @@ class Kernel:
     def __init__(self, warm_up: str = ""):
         self.warm_up = warm_up
         self.manager = IPCKernelManager(kernel_name=KERNEL_NAME)
+        self.stopped = False
 
     def start(self) -> None:
         run_sync(self.manager.start_kernel)(cwd=str(PROJ_ROOT))
@@ -123,6 +124,7 @@ class Kernel:
     def stop(self) -> None:
         """Kill the kernel and remove its folder, on a loop of its own: after Ctrl-C, the thread's loop still
         holds the interrupted cell's tasks, which would block a shutdown run there."""
+        self.stopped = True
         loop = asyncio.new_event_loop()
         try:
             if self.manager.has_kernel:
@@ -148,10 +150,9 @@ class Kernel:
         client = BlockingKernelClient(**self.manager.get_connection_info(session=True), parent=self.manager)
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=START_TIMEOUT_S)
-            reply = client.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT_S,
-                                               user_expressions={"value": expression} if expression else None,
-                                               output_hook=lambda msg: None)
+            self._reply(client, client.kernel_info, resend=True)  # the kernel is ready
+            reply = self._reply(client, lambda: client.execute(
+                code, silent=True, store_history=False, user_expressions={"value": expression} if expression else None))
         finally:
             client.stop_channels()
         content = reply["content"]
@@ -160,6 +161,23 @@ class Kernel:
             error = value if value.get("status") == "error" else content
             raise RunError(f"kernel: {error.get('ename')}: {error.get('evalue')}")
         return value.get("data", {}).get("text/plain") if expression else None
+
+    def _reply(self, client: BlockingKernelClient, request, resend: bool = False) -> dict:
+        """The reply to ``request()`` (sent again each second if ``resend``); stops waiting when the kernel is stopped."""
+        msg_id, sent = request(), time.monotonic()
+        deadline = sent + START_TIMEOUT_S
+        while not self.stopped:
+            try:
+                msg = client.get_shell_msg(timeout=0.2)
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    raise RunError(f"kernel: no reply in {START_TIMEOUT_S} s") from None
+                if resend and time.monotonic() - sent > 1:
+                    msg_id, sent = request(), time.monotonic()
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+        raise RunError("kernel: stopped")
 
 
 @dataclass
@@ -174,75 +192,118 @@ class Job:
     done: object = None  # called with the job after a successful run (e.g. to record the section)
 
 
-def run_jobs(jobs: list[Job], kernels: int | None = None, check: Path | str | None = None,
-             quiet: bool = False) -> None:
-    """Execute ``jobs`` on ``kernels`` warm kernels (default: one per core, at most one per job).
+class KernelPool:
+    """Kernels started at once, in the background, each on a thread of its own that then runs its tasks.
 
-    ``check``: a parameters file whose notebooks' parameters the first warm kernel checks against the data
-    before any notebook runs; a problem stops the build. A failed notebook does not stop the others; the
-    failures are raised together at the end.
+    Created before the work is known (the kernels start and import while the caller prepares the data);
+    :meth:`run` executes notebooks on them; leaving the ``with`` block, also by Ctrl-C or an error, stops
+    every kernel and removes its folder.
     """
-    pool = [Kernel(warm_up_code(sorted({job.source for job in jobs})))
-            for _ in range(max(1, min(kernels or os.cpu_count() or 1, len(jobs))))]
-    todo: queue.Queue = queue.Queue()
-    for item in [*jobs, *[None] * len(pool)]:
-        todo.put(item)
-    checked, stopping = threading.Event(), threading.Event()
-    problems: list[str] = []
-    failures: dict[str, str] = {}
 
-    def work(kernel: Kernel, first: bool) -> None:
+    def __init__(self, sources: list[Path], size: int | None = None):
+        warm_up = warm_up_code(sorted(set(sources)))
+        self.kernels = [Kernel(warm_up) for _ in range(max(1, size or os.cpu_count() or 1))]
+        self.todo: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._serve, args=(k,), daemon=True) for k in self.kernels]
+        for thread in self.threads:
+            thread.start()
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _serve(self, kernel: Kernel) -> None:
         try:
             kernel.start()
-            if first and check:
-                problems.extend(kernel.check(check))
-        except Exception as err:  # noqa: BLE001 (reported as the failure of the notebooks it would run)
-            problems.append(f"the kernel did not start: {type(err).__name__}: {err}")
-        finally:
-            if first:
-                checked.set()
-        checked.wait()
-        if problems:
-            return
-        while (job := todo.get()) is not None:
-            began = time.perf_counter()
-            try:
-                kernel.prepare()
-                execute(job.source, job.target, job.parameters, job.failed, job.name, kernel)
-                if job.done:
-                    job.done(job)
-            except Exception as err:  # noqa: BLE001 (each failure is reported with its notebook)
-                if stopping.is_set():  # Ctrl-C: the kernels are being stopped; keep no partial run
-                    job.failed.unlink(missing_ok=True)
-                    return
-                failures[job.name] = str(err) if isinstance(err, RunError) else f"{job.name}: {type(err).__name__}: {err}"
-                try:
-                    kernel.restart()
-                except Exception:  # noqa: BLE001 (the next notebook on it fails and says so)
-                    pass
-                continue
-            if not quiet:
-                print(f"wrote {display_path(job.target)} ({time.perf_counter() - began:.1f} s)", flush=True)
+        except Exception as err:  # noqa: BLE001 (each task on it then fails with this line)
+            failure = f"the kernel did not start: {type(err).__name__}: {err}"
+        else:
+            failure = None
+        while (task := self.todo.get()) is not None:
+            task(kernel, failure)
 
-    threads = [threading.Thread(target=work, args=(k, i == 0), daemon=True) for i, k in enumerate(pool)]
-    for thread in threads:
-        thread.start()
-    try:
-        if jobs:
-            _import_papermill()  # while the kernels start
-        for thread in threads:
-            while thread.is_alive():  # joined in steps, so that Ctrl-C reaches this thread
-                thread.join(0.2)
-    finally:  # also on Ctrl-C: every kernel and its socket folder goes; the workers then clean their files
-        stopping.set()
-        for kernel in pool:
+    def close(self) -> None:
+        """Stop every kernel (and with it any notebook still running); wait briefly for the threads."""
+        self.stopping.set()
+        for _ in self.threads:
+            self.todo.put(None)
+        for kernel in self.kernels:
             kernel.stop()
-        for thread in threads:
+        for thread in self.threads:
             thread.join(10)
-    if problems:
-        raise RunError("\n".join(problems))
-    if failures:
-        raise RunError("\n".join(failures[job.name] for job in jobs if job.name in failures))
+
+    def _wait(self, done: threading.Event) -> None:
+        while not done.wait(0.2):  # in steps, so that Ctrl-C reaches this thread
+            pass
+
+    def check(self, params_path: Path | str) -> list[str]:
+        """A build's notebook parameters checked against the data on the first free warm kernel."""
+        problems, done = [], threading.Event()
+
+        def task(kernel: Kernel, failure: str | None) -> None:
+            try:
+                problems.extend([failure] if failure else kernel.check(params_path))
+            except Exception as err:  # noqa: BLE001
+                problems.append(f"the parameter check failed: {type(err).__name__}: {err}")
+            finally:
+                done.set()
+
+        self.todo.put(task)
+        self._wait(done)
+        return problems
+
+    def run(self, jobs: list[Job], quiet: bool = False) -> None:
+        """Execute ``jobs``, each on the next free kernel; the failures are raised together at the end."""
+        failures: dict[str, str] = {}
+        left, done = [len(jobs)], threading.Event()
+        lock = threading.Lock()
+
+        def task(job: Job):
+            def run_on(kernel: Kernel, failure: str | None) -> None:
+                began = time.perf_counter()
+                try:
+                    if failure:
+                        raise RunError(f"{job.name}: {failure}")
+                    kernel.prepare()
+                    execute(job.source, job.target, job.parameters, job.failed, job.name, kernel)
+                    if job.done:
+                        job.done(job)
+                    if not quiet:
+                        print(f"wrote {display_path(job.target)} ({time.perf_counter() - began:.1f} s)", flush=True)
+                except Exception as err:  # noqa: BLE001 (each failure is reported with its notebook)
+                    if self.stopping.is_set():  # Ctrl-C: the kernels are being stopped; keep no partial run
+                        job.failed.unlink(missing_ok=True)
+                    else:
+                        failures[job.name] = str(err) if isinstance(err, RunError) else f"{job.name}: {type(err).__name__}: {err}"
+                        if not failure:
+                            try:  # a fresh process: a failed notebook's state is not worth keeping
+                                kernel.restart()
+                            except Exception:  # noqa: BLE001 (the next notebook on it fails and says so)
+                                pass
+                finally:
+                    with lock:
+                        left[0] -= 1
+                        if left[0] == 0:
+                            done.set()
+            return run_on
+
+        if not jobs:
+            return
+        for job in jobs:
+            self.todo.put(task(job))
+        self._wait(done)
+        if failures:
+            raise RunError("\n".join(failures[job.name] for job in jobs if job.name in failures))
+
+
+def run_jobs(jobs: list[Job], kernels: int | None = None, quiet: bool = False) -> None:
+    """Execute ``jobs`` on ``kernels`` warm kernels (default: one per core, at most one per job)."""
+    with KernelPool([job.source for job in jobs], min(kernels or os.cpu_count() or 1, len(jobs))) as pool:
+        _import_papermill()  # while the kernels start
+        pool.run(jobs, quiet)
 
 
 def load_params(path: Path | str = DEFAULT_PARAMS) -> dict:
@@ -324,37 +385,53 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     return target
 
 
+def build_jobs(names: list[str], params: dict, out_dir: str) -> list[Job]:
+    """One job per notebook of a build, recording on success what its section was built from."""
+    notebooks = PROJ_ROOT / out_dir / "notebooks"
+    built_from = {n: (plan.input_hashes(n, params), code_hashes(n)) for n in names}
+
+    def record(job: Job) -> None:
+        record_section(PROJ_ROOT / out_dir, job.name, job.parameters, *built_from[job.name])
+
+    return [Job(n, NOTEBOOKS_DIR / f"{n}.ipynb", notebooks / f"{n}.ipynb", notebook_parameters(n, params, out_dir),
+                notebooks / f"{n}.failed.ipynb", record) for n in names]
+
+
+def run_stale(pool: KernelPool, names: list[str], params_path: Path | str, params: dict, out_dir: Path | str,
+              quiet: bool = False) -> list[Path]:
+    """Check every notebook's parameters of the build on ``pool``, then run ``names`` on it."""
+    jobs = build_jobs(names, params, str(out_dir))
+    _import_papermill()  # while the kernels import
+    if problems := pool.check(params_path):
+        raise RunError("\n".join(problems))
+    pool.run(jobs, quiet)
+    return [job.target for job in jobs]
+
+
 def run_many(names: list[str], params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None,
-             kernels: int | None = None, check: bool = False, quiet: bool = False) -> list[Path]:
+             kernels: int | None = None, quiet: bool = False) -> list[Path]:
     """Execute notebooks ``names`` for the build described by ``params_path``; return the executed copies.
 
     ``out_dir`` (relative to the project root, or absolute) overrides the build folder, e.g. in tests.
-    ``check`` first checks every notebook's parameters of the build against the data (while the kernels
-    start): one problem anywhere stops the build before any notebook runs.
+    Every notebook's parameters of the build are checked against the data first, on a warm kernel.
     """
     params = load_params(params_path)
     out_dir = out_dir or build_dir(params_path)
-    notebooks = PROJ_ROOT / out_dir / "notebooks"
-    if not names:  # nothing to run: the check alone, here
-        from analysis.build import checks
-
-        if check and (problems := checks.check_all(params_path)):
-            raise RunError("\n".join(problems))
-        return []
-
-    def record(job: Job) -> None:
-        record_section(PROJ_ROOT / out_dir, job.name, job.parameters, inputs[job.name])
-
-    jobs = [Job(n, NOTEBOOKS_DIR / f"{n}.ipynb", notebooks / f"{n}.ipynb", notebook_parameters(n, params, out_dir),
-                notebooks / f"{n}.failed.ipynb", record) for n in names]
-    inputs = {n: plan.input_hashes(n, params) for n in names}
-    run_jobs(jobs, kernels, check=params_path if check else None, quiet=quiet)
-    return [job.target for job in jobs]
+    size = min(kernels or os.cpu_count() or 1, len(names))
+    with KernelPool([NOTEBOOKS_DIR / f"{n}.ipynb" for n in names], size) as pool:
+        return run_stale(pool, names, params_path, params, out_dir, quiet)
 
 
 def run(name: str, params_path: Path | str = DEFAULT_PARAMS, out_dir: str | None = None) -> Path:
     """Execute notebook ``name`` for the build described by ``params_path``; return the executed copy."""
     return run_many([name], params_path, out_dir, quiet=True)[0]
+
+
+def code_hashes(name: str) -> dict[str, str]:
+    """A notebook's code by file: the notebook and every package module it imports, with their SHA-256."""
+    from analysis.build.incremental import notebook_files
+
+    return {display_path(f): plan.sha256(f) for f in notebook_files(name)}
 
 
 def section_files(out_dir: Path, name: str) -> dict[str, str]:
@@ -371,15 +448,15 @@ def section_record_path(out_dir: Path, name: str) -> Path:
     return out_dir / ".build" / f"{name}.section.json"
 
 
-def section_record(parameters: dict, inputs: dict, files: dict) -> dict:
-    """What a section was built from: its parameters (without the folder it lies in), inputs and files."""
+def section_record(parameters: dict, inputs: dict, code: dict, files: dict) -> dict:
+    """What a section was built from: its parameters (without the folder it lies in), inputs, code and files."""
     return {"parameters": {k: v for k, v in parameters.items() if k != "output_dir"}, "inputs": inputs,
-            "files": files}
+            "code": code, "files": files}
 
 
-def record_section(out_dir: Path, name: str, parameters: dict, inputs: dict) -> None:
-    """Record beside a build which parameters and input hashes produced a notebook's section."""
-    record = section_record(parameters, inputs, section_files(out_dir, name))
+def record_section(out_dir: Path, name: str, parameters: dict, inputs: dict, code: dict) -> None:
+    """Record beside a build which parameters, input hashes and code produced a notebook's section."""
+    record = section_record(parameters, inputs, code, section_files(out_dir, name))
     write_text(json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                section_record_path(out_dir, name))
 
@@ -393,13 +470,16 @@ def stale_reason(out_dir: Path, name: str, params: dict) -> str | None:
     if not path.is_file():
         return "no record of the build that wrote it (a notebook run outside `make report`?)"
     recorded = json.loads(path.read_text(encoding="utf-8"))
-    current = section_record(plan.notebook_values(name, params, ""), plan.input_hashes(name, params), files)
+    current = section_record(plan.notebook_values(name, params, ""), plan.input_hashes(name, params),
+                             code_hashes(name), files)
     for what, reason in (("parameters", "written with other parameters"),
                          ("inputs", "written from other input tables"),
+                         ("code", "its notebook or package code changed"),
                          ("files", "its files changed after the build wrote them")):
-        if recorded[what] != current[what]:
-            keys = sorted(k for k in set(recorded[what]) | set(current[what])
-                          if recorded[what].get(k) != current[what].get(k))
+        if recorded.get(what) != current[what]:
+            recorded_what = recorded.get(what) or {}
+            keys = sorted(k for k in set(recorded_what) | set(current[what])
+                          if recorded_what.get(k) != current[what].get(k))
             return f"{reason} ({', '.join(keys)})"
     return None
 
