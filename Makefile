@@ -72,7 +72,11 @@ ifneq ($(filter report data bench notebooks test,$(or $(MAKECMDGOALS),$(.DEFAULT
 ifeq ($(wildcard $(STAMP)),)
 $(shell $(MAKE) --no-print-directory venv >&2)
 endif
-PLAN_OK := $(shell $(if $(SUMMARY_PATH),AMR_SUMMARY_PATH='$(SUMMARY_PATH)') $(PY) -m analysis plan --params '$(PARAMS)' >&2 && echo ok)
+# When nothing the last plan read has changed (inode, size, dates; src/analysis/build/plan_state.py), the plan
+# stands and this takes milliseconds.
+PLAN_ENV := $(if $(SUMMARY_PATH),AMR_SUMMARY_PATH='$(SUMMARY_PATH)')
+PLAN_OK := $(shell { $(PLAN_ENV) $(PY) -m analysis.build.plan_state '$(PARAMS)' || \
+                     $(PLAN_ENV) $(PY) -m analysis plan --params '$(PARAMS)' >&2; } && echo ok)
 $(if $(PLAN_OK),,$(error $(PARAMS) cannot drive a build (the lines above say why)))
 endif
 

@@ -187,3 +187,35 @@ def test_a_summary_outside_the_project_given_on_the_command_line_is_read(tmp_pat
     params = plan.load(_params(tmp_path, "notebooks:\n  summary: {}\n"))
     assert params["notebooks"]["summary"]["summary_path"] == str(summary)
     assert plan.text_input("summary", params) == summary
+
+
+def test_a_plan_is_skipped_only_while_nothing_it_read_changed(tmp_path, data_root, monkeypatch):
+    """`make` skips the plan step on the recorded state; a replacement keeping an older date is still seen."""
+    import os
+
+    from analysis.build import plan_state
+
+    monkeypatch.setattr(plan, "PROJ_ROOT", tmp_path)
+    monkeypatch.setattr(plan_state, "ROOT", str(tmp_path))
+    monkeypatch.delenv(plan_state.SUMMARY_OVERRIDE, raising=False)
+    path = str(_params(tmp_path, "dataset: 鼓楼区\nnotebooks:\n  sampling: {}\n", "gulou.yaml"))
+    assert not plan_state.unchanged(path)  # never planned
+    plan.write_plan(path)
+    assert plan_state.unchanged(path)
+    raw = data_root / "鼓楼区" / "sampling.csv"
+    old = raw.stat().st_mtime_ns - 86_400 * 10**9
+    copy = tmp_path / "copy.csv"
+    copy.write_text("region,year\n", encoding="utf-8")
+    os.utime(copy, ns=(old, old))
+    os.replace(copy, raw)  # a copy that keeps an older date (Windows copy, rsync -a, unzip)
+    assert not plan_state.unchanged(path)
+    plan.write_plan(path)
+    assert plan_state.unchanged(path)
+    (data_root / "鼓楼区" / "patents.csv").write_text("region\n", encoding="utf-8")  # a new file beside it
+    assert not plan_state.unchanged(path)
+    plan.write_plan(path)
+    monkeypatch.setenv(plan_state.SUMMARY_OVERRIDE, str(tmp_path / "summary.txt"))
+    assert not plan_state.unchanged(path)
+    monkeypatch.delenv(plan_state.SUMMARY_OVERRIDE)
+    (tmp_path / "reports" / "gulou" / ".build" / "inputs.sha256").unlink()  # make needs it: planned again
+    assert not plan_state.unchanged(path)

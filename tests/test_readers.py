@@ -6,9 +6,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.readers import datasets, gaps
+from analysis.readers import datasets
 from analysis.sampling import step as sampling
-from analysis.config import RAW_DATA_DIR
+from analysis.config import GAPS_FILE, RAW_DATA_DIR
 from analysis.readers.io import DataError, raw_file, read_cells, read_table
 from analysis.readers.schema import canonical_column, load_table
 
@@ -58,7 +58,7 @@ def test_shipped_data_loads_identically_from_csv_gbk_and_xlsx(tmp_path, name, fo
     got, how = module.read(tmp_path / "copy")
     assert how == reported
     pd.testing.assert_frame_equal(got, expected)
-    (tmp_path / "copy" / gaps.GAPS_FILE).write_bytes((RAW_DATA_DIR / gaps.GAPS_FILE).read_bytes())  # same dataset
+    (tmp_path / "copy" / GAPS_FILE).write_bytes((RAW_DATA_DIR / GAPS_FILE).read_bytes())  # same dataset
     processed = module.process(tmp_path / "copy", tmp_path / "processed").read_bytes()
     assert processed == module.process(RAW_DATA_DIR, tmp_path / "reference").read_bytes()
 

@@ -8,7 +8,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from analysis.config import RAW_DATA_DIR
+from analysis.config import GAPS_FILE, RAW_DATA_DIR
 from analysis.market_entities import step as market_entities
 from analysis.readers import gaps
 from analysis.readers.io import DataError, read_cells
@@ -52,7 +52,7 @@ def test_every_source_url_and_every_url_in_a_note_is_followable(path):
     assert "source_url" in cells.columns
     problems = []
     for row, (url, note) in enumerate(zip(cells["source_url"], cells.get("note", [""] * len(cells))), start=2):
-        if url or path.name != gaps.GAPS_FILE:  # a not_collected gap may have no source
+        if url or path.name != GAPS_FILE:  # a not_collected gap may have no source
             if url_problem(url):
                 problems.append((row, url, url_problem(url)))
         for cited in URL_IN_TEXT.findall(note or ""):
@@ -62,7 +62,7 @@ def test_every_source_url_and_every_url_in_a_note_is_followable(path):
     assert problems == []
 
 
-@pytest.mark.parametrize("path", [p for p in RAW_TABLES if p.name != gaps.GAPS_FILE],
+@pytest.mark.parametrize("path", [p for p in RAW_TABLES if p.name != GAPS_FILE],
                          ids=lambda p: str(p.relative_to(RAW_DATA_DIR)))
 def test_no_row_repeats_another_with_only_a_different_source(path):
     cells, _ = read_cells(path)
@@ -93,7 +93,7 @@ def _district(tmp_path, gap_lines: str):
         "甲区,district,2019,year-end,stock,SAMR,50000,20000,30000,,https://example.invalid/a,\n"
         "甲区,district,2021,year-end,stock,SAMR,59400,,,,https://example.invalid/b,\n", encoding="utf-8")
     if gap_lines:
-        (raw / gaps.GAPS_FILE).write_text(
+        (raw / GAPS_FILE).write_text(
             "dataset,region,level,year,period,series,item,status,source_url,note\n" + gap_lines, encoding="utf-8")
     path = market_entities.process(raw, tmp_path / "processed")
     return market_entities.load(path.parent)

@@ -9,6 +9,8 @@ from pathlib import Path
 PROJ_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJ_ROOT / "data"
 RAW_DATA_DIR = DATA_DIR / "raw"
+#: A dataset's record of figures missing from its tables (optional; see :mod:`analysis.readers.gaps`).
+GAPS_FILE = "gaps.csv"
 PROCESSED_DATA_DIR = DATA_DIR / "processed"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 PARAMS_DIR = PROJ_ROOT / "params"

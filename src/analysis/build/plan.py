@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.config import DEFAULT_PARAMS, NOTEBOOKS_DIR, PROJ_ROOT, DatasetError, dataset_dirs
+from analysis.config import DEFAULT_PARAMS, GAPS_FILE, NOTEBOOKS_DIR, PROJ_ROOT, DatasetError, dataset_dirs
 from analysis.readers.io import display_path, write_atomic
 
 #: Keys a parameters file may have at the top level.
@@ -263,18 +263,28 @@ def input_record(path: Path | None) -> str:
 def write_plan(params_path: Path | str) -> Path:
     """Check the parameters file and record its inputs' hashes in ``<out>/.build/inputs.sha256``.
 
-    The record holds every input of the build by content (the raw tables, the records, the sheets chosen,
-    the work summaries) and is rewritten only when one changed, so make rebuilds on content, not on dates.
+    The record holds every input of the build by content (the raw tables, the gaps file, the records, the
+    sheets chosen, the work summaries) and is rewritten only when one changed, so make rebuilds on content,
+    not on dates. The state of everything read is kept too (:mod:`analysis.build.plan_state`), so that the
+    next `make` skips this step while nothing changed.
     """
+    from analysis.build import plan_state
+
     params = load(params_path)
     _, build_steps = steps(params)
     raw_dir, _ = dataset_dirs(str(params.get("dataset", "public")))
     sheets = yaml.safe_dump(params.get("sheets") or {}, allow_unicode=True, sort_keys=True)
     records = sorted(p for p in (raw_dir / "records").rglob("*") if p.is_file()) if raw_dir.is_dir() else []
     texts = sorted({t for name in params["notebooks"] for t in text_inputs(name, params)})
-    return write_if_changed(PROJ_ROOT / build_dir(params_path) / ".build" / "inputs.sha256",
-                            "".join(input_record(raw_table(raw_dir, s)) for s in build_steps)
-                            + "".join(map(input_record, [*records, *texts])) + f"sheets: {sheets}")
+    record = write_if_changed(PROJ_ROOT / build_dir(params_path) / ".build" / "inputs.sha256",
+                              "".join(input_record(raw_table(raw_dir, s)) for s in build_steps)
+                              + input_record(raw_dir / GAPS_FILE)
+                              + "".join(map(input_record, [*records, *texts])) + f"sheets: {sheets}")
+    folders = [raw_dir, *sorted(p for p in (raw_dir / "records").rglob("*") if p.is_dir())] if raw_dir.is_dir() else []
+    read = [raw_dir.parent, *folders, *sorted(p for p in raw_dir.glob("*") if p.is_file()), *records,
+            *texts, *{t.parent for t in texts}, record]
+    plan_state.record(str(params_path), [str(p) for p in read])
+    return record
 
 
 def input_hashes(name: str, params: dict) -> dict[str, str]:

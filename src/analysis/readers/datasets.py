@@ -5,7 +5,7 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from analysis.config import dataset_dirs
+from analysis.config import GAPS_FILE, dataset_dirs
 from analysis.readers import gaps
 from analysis.readers.schema import load_table
 
@@ -68,6 +68,6 @@ def validate_file(path: Path | str, sheet: str | None = None) -> str:
 
     Raises ``DataError``.
     """
-    is_gaps = Path(path).stem == Path(gaps.GAPS_FILE).stem
+    is_gaps = Path(path).stem == Path(GAPS_FILE).stem
     _, how = load_table(path, gaps.SCHEMA if is_gaps else step_for_file(path).SCHEMA, sheet=sheet)
     return how

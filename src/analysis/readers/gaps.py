@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.config import GAPS_FILE
 from analysis.readers.io import Problem, raw_file
 from analysis.readers.schema import LEVEL, NOTE, REGION, YEAR, Field, TableSchema, load_table
 
-GAPS_FILE = "gaps.csv"
 NOT_PUBLISHED, NOT_COLLECTED = "not_published", "not_collected"
 GAP_STATUSES = (NOT_PUBLISHED, NOT_COLLECTED)
 #: The status of a missing figure that ``gaps.csv`` does not list.
