@@ -44,8 +44,11 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv with the pinned packages, the package (editable) and the Jupyter kernel
 
+# The kernel is registered while everything a build imports is imported once (`analysis compile`), so that
+# Python caches the compiled modules now, not in every process of the first build at once.
 $(STAMP): $(PACKAGES)
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null & \
+	  kernel=$$!; $(PY) -m analysis compile && wait $$kernel
 	@touch $@
 
 $(PACKAGES): requirements.lock pyproject.toml

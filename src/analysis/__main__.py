@@ -82,6 +82,13 @@ def _validate(args) -> int:
     return 1 if failed else 0
 
 
+def _compile(args) -> int:
+    from analysis.build import runner
+
+    runner.import_build_modules()
+    return 0
+
+
 def _run(args) -> int:
     from analysis.build import runner
 
@@ -159,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.add_argument("--kernels", type=int, default=None, help="kernels side by side (default: one per core)")
     p.set_defaults(func=_build)
+    p = sub.add_parser("compile", help="(make venv) import what a build imports once, so Python caches it compiled")
+    p.set_defaults(func=_compile)
     p = sub.add_parser("data", help="(make data) records, processed tables and the work summary's figures of a build")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)
     p.set_defaults(func=_data)
