@@ -185,3 +185,25 @@ def test_a_kernel_is_not_interrupted_on_a_clean_shutdown_only_while_running(monk
     manager.shutting_down = False
     asyncio.run(manager._async_interrupt_kernel())
     assert interrupts == [False]
+
+
+def test_notebooks_run_one_after_another_on_one_kernel_give_a_fresh_kernels_outputs(tmp_path, monkeypatch):
+    """A pooled kernel: no variable, setting, warning registry or execution count carried to the next notebook,
+    and the next notebook's figures still shown in its cells."""
+    import nbformat
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend, as `make report` runs it
+    source = _notebook(tmp_path / "nb.ipynb", [
+        "import warnings\nimport matplotlib.pyplot as plt",
+        "print(plt.rcParams['lines.linewidth'], 'leak' in dir())",
+        "leak = 1\nplt.rcParams['lines.linewidth'] = 5\nplt.plot([1, 2]);",
+        "warnings.warn('shown in every notebook')",
+    ])
+    jobs = [runner.Job(n, source, tmp_path / f"{n}.ipynb", None, tmp_path / f"{n}.failed.ipynb") for n in "ab"]
+    runner.run_jobs(jobs, kernels=1, quiet=True)
+    first, second = (nbformat.read(tmp_path / f"{n}.ipynb", as_version=4) for n in "ab")
+    assert [c.outputs for c in second.cells] == [c.outputs for c in first.cells]
+    assert [c.execution_count for c in second.cells] == [1, 2, 3, 4]
+    assert second.cells[1].outputs[0].text == "1.5 False\n"
+    assert any("image/png" in o.get("data", {}) for o in second.cells[2].outputs)
+    assert "shown in every notebook" in second.cells[3].outputs[0].text

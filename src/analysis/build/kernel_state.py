@@ -3,7 +3,7 @@
 A kernel of the build's pool (:class:`analysis.build.runner.Kernel`) imports the notebooks' modules once,
 then runs several notebooks one after another. Before each, :func:`restore` gives the notebook what a
 fresh kernel would: an empty namespace and execution count 1 (IPython's ``reset(new_session=True)``),
-no open figures, and the matplotlib settings, warning filters (with the "shown once" registries
+no open figures, and the matplotlib settings (but the kernel's backend and interactive mode), warning filters (with the "shown once" registries
 cleared), random generators, working folder and ``sys.path`` of the moment :func:`remember` was called.
 pandas display options are set by ``analysis.setup()`` in every notebook's first cell.
 
@@ -17,6 +17,7 @@ import sys
 import warnings
 
 _saved: dict = {}
+KERNEL_RC = ("backend", "interactive")
 
 
 def remember() -> None:
@@ -49,7 +50,9 @@ def restore() -> None:
         import matplotlib
         from matplotlib import _api
 
+        # Not the backend nor interactive mode: the kernel's matplotlib integration sets them when a first
+        # figure is made (which is what shows a cell's figures), once per kernel, as in a fresh one.
         with _api.suppress_matplotlib_deprecation_warning():
-            matplotlib.rcParams.update(_saved["rc"])
+            matplotlib.rcParams.update({k: v for k, v in _saved["rc"].items() if k not in KERNEL_RC})
     if "numpy" in _saved:
         sys.modules["numpy"].random.set_state(_saved["numpy"])
