@@ -83,10 +83,16 @@ def _validate(args) -> int:
 
 
 def _compile(args) -> int:
+    import subprocess
+
     from analysis.build import runner
 
-    runner.import_build_modules()
-    return 0
+    if args.part:
+        runner.import_build_modules(args.part)
+        return 0
+    kernel = subprocess.Popen([sys.executable, "-m", "analysis", "compile", "--part", "kernel"])
+    runner.import_build_modules("analysis")
+    return kernel.wait()
 
 
 def _run(args) -> int:
@@ -167,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--kernels", type=int, default=None, help="kernels side by side (default: one per core)")
     p.set_defaults(func=_build)
     p = sub.add_parser("compile", help="(make venv) import what a build imports once, so Python caches it compiled")
+    p.add_argument("--part", choices=("kernel", "analysis"), default=None, help="one part (default: both, side by side)")
     p.set_defaults(func=_compile)
     p = sub.add_parser("data", help="(make data) records, processed tables and the work summary's figures of a build")
     p.add_argument("--params", type=Path, default=DEFAULT_PARAMS)

@@ -95,16 +95,23 @@ def _import_papermill():
     return papermill
 
 
-def import_build_modules() -> None:
-    """Import, in this process, what a build's processes import: the build itself, papermill, a kernel's own
-    modules and every notebook's imports. Run once by `make venv`, so that Python caches the compiled
-    modules (.pyc) then, rather than in every process of the first build at once."""
+#: The modules a kernel itself runs (papermill, which drives it, comes with them): no pandas among them.
+KERNEL_MODULES = ("ipykernel.kernelapp", "matplotlib_inline.backend_inline")
+
+
+def import_build_modules(part: str) -> None:
+    """Import, in this process, what a build's processes import: ``kernel`` (:data:`KERNEL_MODULES`) or
+    ``analysis`` (the build itself and every notebook's imports). `make venv` runs both once, side by side,
+    so that Python caches the compiled modules (.pyc) then, rather than in every process of the first build."""
     import importlib
 
-    for module in ("analysis.build.orchestrate", "analysis.build.report", "ipykernel.kernelapp",
-                   "matplotlib_inline.backend_inline"):
+    if part == "kernel":
+        for module in KERNEL_MODULES:
+            importlib.import_module(module)
+        _import_papermill()
+        return
+    for module in ("analysis.build.orchestrate", "analysis.build.report"):
         importlib.import_module(module)
-    _import_papermill()
     exec(compile(warm_up_code(sorted(NOTEBOOKS_DIR.glob("*.ipynb"))), "<the notebooks' imports>", "exec"), {})
 
 
