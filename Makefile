@@ -22,12 +22,12 @@ ifdef SUMMARY_PATH
 export AMR_SUMMARY_PATH := $(SUMMARY_PATH)
 endif
 
-# Both cores (every core) by default; `make -j1 ...` serialises. Each target's output is printed whole when it
-# ends, so notebooks running side by side do not interleave their lines.
+# Every core by default (the report's kernels, one per job; `make test`'s set-up steps side by side);
+# `make -j1 ...` uses one. The report is one process that prints one whole line per step and notebook as it
+# ends, so its output is not held back by make (no --output-sync): a long build shows its progress.
 ifeq ($(filter -j%,$(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
-MAKEFLAGS += --output-sync=target
 
 export PYTHONHASHSEED := 0
 # Python caches compiled modules (.pyc) for the next process; where the environment says not to

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
-from analysis.stats.counts import growth_table, loglinear_trend
 from analysis.readers import gaps
 from analysis.readers.io import Problem, raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
@@ -400,6 +399,8 @@ def flows(frame: pd.DataFrame, region: str, entity_types: Iterable[str] = ENTITY
     """
     types = list(entity_types)
     stocks = series(frame, region, "stock", YEAR_END, entity_types=types)
+    from analysis.stats.counts import growth_table  # here: processing the table needs no scipy
+
     growth = growth_table(stocks.rename(columns={"value": "stock"}), value="stock", by="entity_type")
     growth = growth.set_index(["entity_type", "year"]).drop(columns="stock")
     stock = _indexed(stocks, "stock")
@@ -569,6 +570,8 @@ def trend_comparison(table: pd.DataFrame, target_year: int, baseline_years: Iter
     stocks = table.loc[table["stock"].notna(), ["entity_type", "year", "stock"]]
     at_target = table[table["year"].eq(target_year) & table["stock"].notna()].set_index("entity_type")
     has_target = stocks["entity_type"].isin(at_target.index)
+    from analysis.stats.counts import loglinear_trend
+
     fitted = loglinear_trend(stocks[has_target], baseline_years, target_year, family=family, value="stock",
                              by="entity_type")
     rows = []

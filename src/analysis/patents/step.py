@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.stats import counts
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import ParameterError, check_lang, check_years, choose
@@ -166,6 +165,8 @@ def growth(series: pd.DataFrame, patent_types) -> pd.DataFrame:
     only as precise as the rounding: 53.0万 is 529500 to 530500, about +/-0.1%.
     """
     series = _of_types(series, patent_types)
+    from analysis.stats import counts  # here: processing the table needs no scipy nor statsmodels
+
     table = counts.growth_table(series, value="granted", by="patent_type")
     qualifiers = series[["patent_type", "year", "granted_qualifier"]].astype({"year": "int64"})
     previous = qualifiers.rename(columns={"year": "prev_year", "granted_qualifier": "previous_qualifier"})
@@ -179,6 +180,8 @@ def exact_rate_ratios(series: pd.DataFrame, target_year: int, patent_types) -> p
     A type whose count in either year is rounded or missing gets a row with no statistics and a
     ``note`` saying why: an exact Poisson test of a rounded figure would be meaningless.
     """
+    from analysis.stats import counts
+
     return counts.rate_ratios(_of_types(series, patent_types), target_year, value="granted",
                               by="patent_type", untestable="note")
 

@@ -13,7 +13,6 @@ import pandas as pd
 from analysis.config import PROCESSED_DATA_DIR, RAW_DATA_DIR
 from analysis.readers.io import raw_file, write_csv
 from analysis.parameters import check_lang, check_years, choose
-from analysis.stats import proportions
 from analysis.readers.schema import (LEVEL, NOTE, REGION, SOURCE_URL, YEAR, Field, TableSchema, load_table,
                                     rate_of_counts)
 
@@ -148,4 +147,6 @@ def stratified_comparisons(frame: pd.DataFrame, region: str, scope: str, period:
     rows = food_category_rows(frame, region, scope, period)
     if category != "all" or int(target_year) not in set(rows["year"]):
         rows = rows.iloc[:0]
+    from analysis.stats import proportions  # here: processing the table needs no scipy
+
     return proportions.stratified_comparisons(rows, target_year, baseline_years)
