@@ -91,9 +91,10 @@ def build(params_path: Path | str, kernels: int | None = None) -> Path:
         built.is_file() and inputs.is_file() and built.read_bytes() == inputs.read_bytes())
     pool = runner.KernelPool(sources, size) if early else None
     try:
-        for line in [*aggregate_records(str(params.get("dataset", "public"))), *process_tables(params_path, params),
-                     *extract_summary(params, out_dir)]:
-            print(line, flush=True)
+        for step in (lambda: aggregate_records(str(params.get("dataset", "public"))),
+                     lambda: process_tables(params_path, params), lambda: extract_summary(params, out_dir)):
+            for line in step():
+                print(line, flush=True)
         stale = {n: reason for n in names if (reason := runner.stale_reason(out_dir, n, params))}
         for name, reason in stale.items():
             print(f"{name}: {reason}", flush=True)
