@@ -34,10 +34,18 @@ from analysis.config import dataset_dirs  # noqa: E402
 PY = str(ROOT / ".venv" / "bin" / "python")
 
 
-def timed(command: list[str], env: dict | None = None, cwd: Path = ROOT) -> float:
+def shell_env() -> dict:
+    """The environment of a command typed in a shell: not a sub-make of `make bench` (whose jobserver it would
+    share, holding it to one job), not inside this project's virtualenv, caching compiled modules as make does."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> float:
+    """Seconds one command takes, run as from a shell."""
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
+                   env=shell_env())
     return time.perf_counter() - start
 
 
@@ -46,10 +54,9 @@ def fresh_clone_first_report() -> float:
     folder = Path(tempfile.mkdtemp(prefix="amr-bench-clone-"))
     try:
         subprocess.run(["git", "clone", "-q", str(ROOT), str(folder / "repo")], check=True)
-        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "VIRTUAL_ENV")}
         start = time.perf_counter()
         subprocess.run(["make", "report"], cwd=folder / "repo", check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=env)
+                       stderr=subprocess.DEVNULL, env=shell_env())
         return time.perf_counter() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -77,7 +84,7 @@ def script_of(name: str, parameters: dict) -> str:
 def floor(params_path: Path, out: str, processed: Path) -> float:
     params = runner.load_params(params_path)
     scripts = Path(tempfile.mkdtemp(prefix="amr-bench-"))
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env = shell_env() | {"MPLBACKEND": "Agg"}
     start = time.perf_counter()
     subprocess.run([PY, "-m", "analysis", "process", "--dataset", params.get("dataset", "public")], cwd=ROOT,
                    check=True, stdout=subprocess.DEVNULL)
