@@ -500,7 +500,8 @@ def stale_reason(out_dir: Path, name: str, params: dict) -> str | None:
             recorded_what = recorded.get(what) or {}
             keys = sorted(k for k in set(recorded_what) | set(current[what])
                           if recorded_what.get(k) != current[what].get(k))
-            return f"{reason} ({', '.join(keys)})"
+            more = f" and {len(keys) - 4} more" if len(keys) > 4 else ""
+            return f"{reason} ({', '.join(keys[:4])}{more})"
     return None
 
 
