@@ -386,9 +386,12 @@ def execute(source: Path, target: Path, parameters: dict | None, failed: Path, n
     target.parent.mkdir(parents=True, exist_ok=True)
     running = target.with_name(f".{target.stem}.running.ipynb")
     try:
+        # The kernel already runs in the project folder (no `cwd`: papermill would chdir this whole process,
+        # which other threads share); written once at the end, or with the error (not after every cell).
         papermill.execute_notebook(
             str(source), str(running), parameters=parameters or None, kernel_name=KERNEL_NAME,
-            progress_bar=False, execution_timeout=CELL_TIMEOUT_S, cwd=str(PROJ_ROOT), km=kernel.manager,
+            progress_bar=False, execution_timeout=CELL_TIMEOUT_S, km=kernel.manager,
+            request_save_on_cell_execute=False,
         )
         nb = strip_volatile(nbformat.read(running, as_version=4))
         write_text(nbformat.writes(nb) + "\n", target)
