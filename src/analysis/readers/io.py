@@ -56,8 +56,6 @@ BINARY_SIGNATURES = (
     (b"\xd0\xcf\x11\xe0", "the file is an old Excel .xls workbook (or another binary file), not CSV text",
      "a CSV file, or the workbook saved as .xlsx"),
 )
-#: One line of text with its line break (\r\n, \n or \r), the way csv reads a file opened with newline="".
-LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 #: Delimiters a CSV export may use, and how much of its start decides which one it uses.
 DELIMITERS = (",", "\t")
 SNIFF_ROWS, SNIFF_CHARS = 20, 65536
@@ -141,7 +139,7 @@ def _mostly_utf8(path: Path) -> bool:
 
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     good = bad = 0
-    for block in [*_blocks(path), b""]:
+    for block in chain(_blocks(path), [b""]):
         text = decoder.decode(block, final=not block)
         failed = text.count("\ufffd")
         bad += failed
@@ -153,7 +151,7 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
     """The first byte that ``encoding`` cannot decode and its line, or None: the file read a block at a time."""
     decoder = codecs.getincrementaldecoder(encoding)()
     lines = 0
-    for block in [*_blocks(path), b""]:
+    for block in chain(_blocks(path), [b""]):
         try:
             decoder.decode(block, final=not block)
         except UnicodeDecodeError as err:  # err.object: the block with the bytes pending before it (no line break)
@@ -162,9 +160,10 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
     return None
 
 
-def _encoding(path: Path, where: str) -> str:
-    """The encoding by strict decoding, UTF-8 first, then GB18030, the file read a block at a time."""
-    head, blank = b"", True
+def _encoding(path: Path, where: str) -> tuple[str, bool]:
+    """The encoding by strict decoding, UTF-8 first, then GB18030, the file read a block at a time; and
+    whether the file holds a quote character (in neither encoding is it part of another character)."""
+    head, blank, quoted = b"", True, False
     for block in _blocks(path):
         if not head:
             head = block
@@ -175,17 +174,18 @@ def _encoding(path: Path, where: str) -> str:
             raise _fail(where, None, "the file contains NUL bytes (UTF-16 without BOM, or not a text file)",
                         f"{TEXT_ENCODINGS}: save it as 'CSV UTF-8'")
         blank = blank and not block.strip()
+        quoted = quoted or b'"' in block
     if blank:
         raise _fail(where, None, "the file is empty", "a header row and data rows")
     failure = _first_undecodable(path, "utf-8-sig")
     if failure is None:
-        return "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+        return "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8", quoted
     if _mostly_utf8(path):
         raise _fail(where, None, f"invalid UTF-8 byte 0x{failure[0]:02X} on line {failure[1]} of an otherwise "
                     "UTF-8 file", "valid UTF-8 throughout: correct that cell and save the file as 'CSV UTF-8'")
     failure = _first_undecodable(path, "gb18030")
     if failure is None:
-        return "gb18030"
+        return "gb18030", quoted
     raise _fail(where, None, "cannot decode the file",
                 f"{TEXT_ENCODINGS} (byte 0x{failure[0]:02X} on line {failure[1]} is neither)")
 
@@ -229,10 +229,10 @@ def _lines(path: Path, encoding: str, ending: dict) -> Iterator[str]:
         text = rest + decoder.decode(block)
         end = len(text) - 1 if text.endswith("\r") else len(text)  # a \r\n may be split between blocks
         cut = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
-        yield from (m.group(0) for m in LINE_RE.finditer(text, 0, cut))
+        yield from io.StringIO(text[:cut], newline="")
         rest = text[cut:]
     rest += decoder.decode(b"", final=True)
-    yield from (m.group(0) for m in LINE_RE.finditer(rest))
+    yield from io.StringIO(rest, newline="")
     ending["cut_short"] = bool(rest) and not rest.endswith(("\n", "\r"))
 
 
@@ -520,48 +520,82 @@ class _Columns:
                     positions[cell] = len(positions)
             codes.append(np.fromiter(map(positions.__getitem__, cells), dtype=np.int32, count=len(cells)))
 
+    def add_encoded(self, encoded: list[tuple[np.ndarray, list]], rows: np.ndarray) -> None:
+        """Add rows given column by column as codes into a chunk's own distinct cells."""
+        import numpy as np
+
+        self.rows.append(rows)
+        for positions, codes, (chunk_codes, cells) in zip(self.positions, self.codes, encoded):
+            for cell in cells:
+                if cell not in positions:
+                    positions[cell] = len(positions)
+            to_position = np.fromiter(map(positions.__getitem__, cells), dtype=np.int32, count=len(cells))
+            codes.append(to_position[chunk_codes])
+
     def cells(self) -> tuple[np.ndarray, list[np.ndarray], list[list]]:
         """Row numbers, codes and distinct cells of every column."""
         import numpy as np
 
         rows = np.concatenate(self.rows) if self.rows else np.empty(0, dtype=np.int64)
-        codes = [np.concatenate(c) if c else np.empty(0, dtype=np.int32) for c in self.codes]
+        codes = []
+        for chunks in self.codes:  # each column's chunks freed once joined
+            codes.append(np.concatenate(chunks) if chunks else np.empty(0, dtype=np.int32))
+            chunks.clear()
         distinct = [[c[1] if type(c) is tuple else c for c in positions] for positions in self.positions]
         return rows, codes, distinct
 
 
-def _table(records: Iterable[list], where: str, padded: bool, cut_short: Callable[[], bool] = lambda: False) -> Cells:
-    """Cells under their headers; ragged rows and headless values are errors naming the row.
+def _arrow_columns(path: Path, encoding: str, delimiter: str, skip: int, width: int, start: int) -> _Columns | None:
+    """The rows of a CSV file without quote characters after its first ``skip`` lines, read by Arrow's CSV
+    reader (in C, a block at a time), or None when a row is not ``width`` cells long or a cell is longer
+    than the csv module allows: :func:`_table` then reads the rows itself and names what is wrong.
 
-    ``records`` are read once, a chunk at a time: rows of exactly the header's width under a header
-    without gaps are stored column by column as they come; only the others (ragged, or under an
-    unnamed column) are looked at one by one. Blank rows are left out (their numbers are kept).
-    ``padded``: rows may end before the header does (a workbook stores no empty trailing cells).
-    ``cut_short()``: after the last record, whether the file ends without a line break.
+    Without quotes a record is a line and its cells are what lies between the delimiters, in Arrow as in
+    the csv module (an empty line is a blank row in both), so both give the same cells.
     """
-    import numpy as np  # imported here: the notebook runner writes files without needing it
+    import numpy as np  # imported here: the notebook runner writes files without needing them
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
 
-    records = iter(records)
-    head: list[list] = []
-    for record in records:
-        head.append(record)
-        if len(head) >= HEADER_SEARCH_RECORDS or sum(1 for r in head if r) >= HEADER_SEARCH_ROWS:
-            break
-    header_at = _header_index(head, where)
-    units = _unit_notes(head, header_at, where)
-    header = list(head[header_at])
-    found = _strip_invisible(header)
-    invisible = {header_at + 1: found} if found else {}
-    raw_header = [str(c).strip() if not _blank(c) else "" for c in header]
-    width = max(i for i, name in enumerate(raw_header) if name) + 1
+    names = [str(j) for j in range(width)]
+    columns = _Columns(width, typed=False)
+    try:
+        reader = pcsv.open_csv(
+            path, read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, block_size=BLOCK_BYTES,
+                                                encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                strings_can_be_null=False),
+)
+        for number, batch in enumerate(reader, start=1):
+            encoded = [batch.column(j).dictionary_encode() for j in range(width)]
+            encoded = [(e.indices.to_numpy(zero_copy_only=False), e.dictionary.to_pylist()) for e in encoded]
+            if max((len(cell) for _, cells in encoded for cell in cells), default=0) > csv.field_size_limit():
+                return None
+            columns.add_encoded(encoded, start + np.arange(batch.num_rows))
+            start += batch.num_rows
+            if number % 8 == 0:  # Arrow's allocator keeps freed blocks; returned, reading stays below the file's size
+                pa.default_memory_pool().release_unused()
+    except pa.ArrowInvalid:
+        return None
+    finally:
+        pa.default_memory_pool().release_unused()
+    return columns
+
+
+def _row_columns(records: Iterator[list], start: int, width: int, raw_header: list[str], where: str, padded: bool,
+                 cut_short: Callable[[], bool], invisible: dict[int, set[str]]) -> _Columns:
+    """The data rows (numbered from ``start``) read a chunk at a time: rows of exactly the header's width
+    under a header without gaps are stored column by column as they come; only the others (ragged, or
+    under an unnamed column) are looked at one by one. Raises :class:`DataError` naming every ragged row.
+    """
+    import numpy as np
+
     clean_width = all(raw_header[:width]) and len(raw_header) == width
     columns = _Columns(width, typed=padded)
     problems: list[Problem] = []
     last_odd = None  # the last ragged row: its problem is worded differently if the file ends inside it
-    start = header_at + 2
-    body = chain(head[header_at + 1:], records)
-    del head
-    while chunk := list(islice(body, CHUNK_ROWS)):
+    while chunk := list(islice(records, CHUNK_ROWS)):
         keep = np.ones(len(chunk), dtype=bool)
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         for k in (np.flatnonzero(lengths != width) if clean_width else range(len(chunk))):
@@ -585,6 +619,40 @@ def _table(records: Iterable[list], where: str, padded: bool, cut_short: Callabl
         problems[i] = _row_problem(cells, row, width, raw_header, where, True, padded)
     if problems:
         raise DataError(problems)
+    return columns
+
+
+def _table(records: Iterable[list], where: str, padded: bool, cut_short: Callable[[], bool] = lambda: False,
+           fast: Callable[[int, int, int], _Columns | None] | None = None) -> Cells:
+    """Cells under their headers; ragged rows and headless values are errors naming the row.
+
+    The header is found among the first ``records``; the rows under it are read once, by
+    ``fast(records before the first row, header width, first row number)`` when given and the header has
+    no gaps (None from it: read them here after all), else by :func:`_row_columns`. Blank rows are left
+    out (their numbers are kept); invisible characters are removed from the distinct cells.
+    ``padded``: rows may end before the header does (a workbook stores no empty trailing cells).
+    ``cut_short()``: after the last record, whether the file ends without a line break.
+    """
+    import numpy as np  # imported here: the notebook runner writes files without needing it
+
+    records = iter(records)
+    head: list[list] = []
+    for record in records:
+        head.append(record)
+        if len(head) >= HEADER_SEARCH_RECORDS or sum(1 for r in head if r) >= HEADER_SEARCH_ROWS:
+            break
+    header_at = _header_index(head, where)
+    units = _unit_notes(head, header_at, where)
+    header = list(head[header_at])
+    found = _strip_invisible(header)
+    invisible = {header_at + 1: found} if found else {}
+    raw_header = [str(c).strip() if not _blank(c) else "" for c in header]
+    width = max(i for i, name in enumerate(raw_header) if name) + 1
+    clean_width = all(raw_header[:width]) and len(raw_header) == width
+    columns = fast(header_at + 1, width, header_at + 2) if fast is not None and clean_width else None
+    if columns is None:
+        columns = _row_columns(chain(head[header_at + 1:], records), header_at + 2, width, raw_header, where,
+                               padded, cut_short, invisible)
     rows, codes, distinct = columns.cells()
     blank = np.ones(len(rows), dtype=bool)
     for j in range(width):
@@ -595,8 +663,10 @@ def _table(records: Iterable[list], where: str, padded: bool, cut_short: Callabl
             distinct[j] = [c if n is None else INVISIBLE_RE.sub("", c) for c, n in zip(distinct[j], names)]
         blank &= np.array([_blank(c) for c in distinct[j]], dtype=bool)[codes[j]]
     named = [j for j in range(width) if raw_header[j]]
-    return Cells([raw_header[j] for j in named], rows[~blank], [codes[j][~blank] for j in named],
-                 [distinct[j] for j in named], header_at + 1, units, dict(sorted(invisible.items())))
+    if blank.any():
+        rows, codes = rows[~blank], [c[~blank] for c in codes]
+    return Cells([raw_header[j] for j in named], rows, [codes[j] for j in named], [distinct[j] for j in named],
+                 header_at + 1, units, dict(sorted(invisible.items())))
 
 
 def _how(how: str, cells: Cells) -> str:
@@ -632,11 +702,12 @@ def read_columns(path: Path | str, sheet: str | None = None) -> tuple[Cells, str
                     "an .xlsx workbook (Save As .xlsx in Excel or WPS) or a .csv file")
     if suffix not in CSV_SUFFIXES:
         raise _fail(where, None, f"unsupported file type {path.suffix!r}", "a .csv or .xlsx file")
-    encoding = _encoding(path, where)
+    encoding, quoted = _encoding(path, where)
     delimiter = _delimiter(_head(path, encoding))
     ending: dict = {}
     cells = _table(_csv_records(path, where, encoding, delimiter, ending), where, padded=False,
-                   cut_short=lambda: ending.get("cut_short", False))
+                   cut_short=lambda: ending.get("cut_short", False),
+                   fast=None if quoted else functools.partial(_arrow_columns, path, encoding, delimiter))
     return cells, _how(encoding if delimiter == "," else f"{encoding}, tab-separated", cells)
 
 
