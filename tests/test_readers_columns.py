@@ -101,3 +101,23 @@ def test_memory_grows_with_codes_not_with_python_rows(tmp_path, quoted):
         tracemalloc.stop()
         assert len(cells.rows) == rows
     assert (peaks[1] - peaks[0]) / 30_000 < 120
+
+
+@pytest.mark.parametrize("formula, loads", [(False, 1), (True, 2)])
+def test_a_workbook_is_read_for_its_formulas_only_when_it_has_any(tmp_path, monkeypatch, formula, loads):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(COLUMNS)
+    book.active.append(["全国", "national", "all_levels", 2021, "FY", "all", 708, "=10+7" if formula else 17,
+                        2.4, "https://a.example/fy", None])
+    book.save(tmp_path / "sampling.xlsx")
+    opened = []
+    load_workbook = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(k) or load_workbook(*a, **k))
+    if formula:  # saved by openpyxl: a formula without a saved value
+        with pytest.raises(DataError, match=r":2: cell H2 has the formula =10\+7 but no saved value"):
+            read_cells(tmp_path / "sampling.xlsx")
+    else:
+        assert read_cells(tmp_path / "sampling.xlsx")[0]["unqualified"].tolist() == [17]
+    assert [k["data_only"] for k in opened] == [True, False][:loads]

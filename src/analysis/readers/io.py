@@ -26,6 +26,7 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from itertools import chain, islice
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -72,6 +73,8 @@ INVISIBLE_RE = re.compile(f"[{''.join(INVISIBLE)}]")
 UNIT_NOTE_RE = re.compile(r"单\s*位\s*[:：]\s*(?P<unit>[^\s,，;；)）]+)")
 #: Characters of a unit that scale the figures (万户, 亿元, 千人): a unit the cells do not carry.
 SCALING_CHARS = "十百千万亿"
+#: A formula in a worksheet's XML: an ``<f>`` element (with or without a namespace prefix).
+FORMULA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 #: Values Excel shows for a failed formula.
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!",
                           "#CALC!", "#GETTING_DATA"})
@@ -312,24 +315,43 @@ def _choose_sheet(book, where: str, sheet: str | None):
     return worksheet
 
 
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of a workbook holds a formula (an ``<f>`` element), its XML read as a stream."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as xml:
+                    tail = b""
+                    while block := xml.read(BLOCK_BYTES):
+                        if FORMULA_RE.search(tail + block):
+                            return True
+                        tail = block[-32:]
+    return False
+
+
 def _sheet_records(values, formulas, where: str) -> Iterator[list]:
     """The rows of a read-only sheet up to the last row with a value, trailing empty cells dropped.
 
     Rows are read as stored, so a formatted but empty cell at row 1,048,576 costs nothing. A formula
     with no saved result (a workbook written by a script or a web form, never opened in Excel) is an
     error naming the cell, raised after the last row: reading it as empty would turn a figure into "not
-    published".
+    published". ``formulas``: the same sheet read for its formulas, or None for a workbook without any.
     """
     values.reset_dimensions()
-    formulas.reset_dimensions()
+    rows = values.iter_rows()
+    if formulas is not None:
+        formulas.reset_dimensions()
+        rows = zip(rows, formulas.iter_rows())
     blank_run, problems = 0, []
-    for number, (cells, formula_cells) in enumerate(zip(values.iter_rows(), formulas.iter_rows()), start=1):
+    for number, cells in enumerate(rows, start=1):
+        if formulas is not None:
+            cells, formula_cells = cells
+            for cell, formula in zip(cells, formula_cells):
+                if cell.value is None and isinstance(formula.value, str) and formula.value.startswith("="):
+                    problems.append(Problem(where, number, None, f"cell {formula.coordinate} has the formula "
+                                            f"{formula.value} but no saved value", "a value: open the workbook "
+                                            "in Excel or WPS and save it, or paste values"))
         row = [_excel_value(c) for c in cells]
-        for cell, formula in zip(cells, formula_cells):
-            if cell.value is None and isinstance(formula.value, str) and formula.value.startswith("="):
-                problems.append(Problem(where, number, None, f"cell {formula.coordinate} has the formula "
-                                        f"{formula.value} but no saved value",
-                                        "a value: open the workbook in Excel or WPS and save it, or paste values"))
         while row and _blank(row[-1]):
             row.pop()
         if not row:
@@ -344,11 +366,15 @@ def _sheet_records(values, formulas, where: str) -> Iterator[list]:
 
 
 def _excel_records(path: Path, where: str, sheet: str | None) -> tuple[Iterator[list], str]:
-    """The rows of the sheet to read (see :func:`_sheet_records`) and how it was read."""
+    """The rows of the sheet to read (see :func:`_sheet_records`) and how it was read.
+
+    The workbook is read a second time for its formulas only when a worksheet holds any.
+    """
     try:
         import openpyxl  # imported here: the notebook runner writes files without needing it
 
-        books = [openpyxl.load_workbook(path, read_only=True, data_only=data_only) for data_only in (True, False)]
+        books = [openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+                 for data_only in ((True, False) if _has_formulas(path) else (True,))]
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for corrupt files
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise _fail(where, None, f"not a readable .xlsx workbook ({reason})",
@@ -364,7 +390,8 @@ def _excel_records(path: Path, where: str, sheet: str | None) -> tuple[Iterator[
     def records() -> Iterator[list]:
         try:
             empty = True
-            for row in _sheet_records(worksheet, books[1][worksheet.title], where):
+            formulas = books[1][worksheet.title] if len(books) > 1 else None
+            for row in _sheet_records(worksheet, formulas, where):
                 empty = False
                 yield row
             if empty:
