@@ -563,6 +563,7 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
     bad_rows = {p.row for p in problems if p.row in parsed.index}
     clean = (parsed.drop(index=list(bad_rows)) if bad_rows else parsed).set_axis(
         pd.RangeIndex(len(parsed) - len(bad_rows)), axis=0, copy=False)  # no copy of a large clean table
+    del parsed
     for check in schema.checks:
         problems += check(clean, where)
     if problems:
@@ -570,4 +571,4 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
         order = {name: i for i, name in enumerate(written)}
         raise DataError(sorted((dataclasses.replace(p, header=written.get(p.column)) for p in problems),
                                key=lambda p: (p.row or 0, order.get(p.column, -1))))
-    return parsed.reset_index(drop=True), how
+    return clean, how  # every row clean: the parsed table itself, numbered from 0
