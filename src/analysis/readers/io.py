@@ -223,29 +223,14 @@ def _delimiter(text: str) -> str:
     return best
 
 
-def _lines(path: Path, encoding: str, ending: dict) -> Iterator[str]:
-    """The lines of a text file with their line breaks, as ``open(path, newline="")`` gives them, decoded
-    a block at a time; at the end ``ending["cut_short"]`` says whether the last line has no line break."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    rest = ""
-    for block in _blocks(path):
-        text = rest + decoder.decode(block)
-        end = len(text) - 1 if text.endswith("\r") else len(text)  # a \r\n may be split between blocks
-        cut = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
-        yield from io.StringIO(text[:cut], newline="")
-        rest = text[cut:]
-    rest += decoder.decode(b"", final=True)
-    yield from io.StringIO(rest, newline="")
-    ending["cut_short"] = bool(rest) and not rest.endswith(("\n", "\r"))
-
-
-def _csv_records(path: Path, where: str, encoding: str, delimiter: str, ending: dict) -> Iterator[list]:
-    """The records of a CSV file, one list of cells each, read a block at a time (see :func:`_lines`)."""
+def _csv_records(path: Path, where: str, encoding: str, delimiter: str) -> Iterator[list]:
+    """The records of a CSV file, one list of cells each, read and decoded a block at a time."""
     count = 0
     try:
-        for record in csv.reader(_lines(path, encoding, ending), delimiter=delimiter, strict=True):
-            count += 1
-            yield record
+        with open(path, encoding=encoding, newline="") as text:
+            for record in csv.reader(text, delimiter=delimiter, strict=True):
+                count += 1
+                yield record
     except csv.Error as err:
         row = count + 1
         if "unexpected end of data" in str(err):
@@ -253,6 +238,13 @@ def _csv_records(path: Path, where: str, encoding: str, delimiter: str, ending: 
                         "(was the file cut short?)", "a closing quote") from err
         raise _fail(where, row, f"broken quoting ({err})",
                     'quotes only around a whole cell, a quote inside a cell doubled ("")') from err
+
+
+def _ends_without_line_break(path: Path) -> bool:
+    """Whether the last byte of a file is not a line break (in neither encoding is it part of a character)."""
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) not in (b"\n", b"\r")
 
 
 @functools.lru_cache(maxsize=None)
@@ -731,9 +723,8 @@ def read_columns(path: Path | str, sheet: str | None = None) -> tuple[Cells, str
         raise _fail(where, None, f"unsupported file type {path.suffix!r}", "a .csv or .xlsx file")
     encoding, quoted = _encoding(path, where)
     delimiter = _delimiter(_head(path, encoding))
-    ending: dict = {}
-    cells = _table(_csv_records(path, where, encoding, delimiter, ending), where, padded=False,
-                   cut_short=lambda: ending.get("cut_short", False),
+    cells = _table(_csv_records(path, where, encoding, delimiter), where, padded=False,
+                   cut_short=functools.partial(_ends_without_line_break, path),
                    fast=None if quoted else functools.partial(_arrow_columns, path, encoding, delimiter))
     return cells, _how(encoding if delimiter == "," else f"{encoding}, tab-separated", cells)
 
