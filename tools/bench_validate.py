@@ -7,6 +7,9 @@ reused when present): --rows rows as UTF-8 CSV (no quote characters: read by Arr
 every cell quoted (read by the csv module) and as GB18030 CSV; --xlsx-rows rows as an .xlsx workbook
 (written by openpyxl's write-only mode, as scripts write them) beside its UTF-8 CSV.
 
+Two edge cases of issue 19 are measured too: 8,000 rows sharing one key (refused, one line per repeated
+row) and a small workbook with one formatted empty cell at row 1,048,576.
+
 Each file is validated in a fresh process (``analysis.readers.datasets.validate_file``, what ``python -m
 analysis validate`` runs). Printed: seconds of the validation and of the whole process, CPU seconds,
 and the process's peak resident memory (VmHWM); the baseline is a process that imports the same modules
@@ -92,6 +95,27 @@ def prepare(rows: int, kinds: tuple[str, ...]) -> dict[str, Path]:
     return files
 
 
+def prepare_edge_cases() -> dict[str, Path]:
+    """8,000 rows sharing one key (CSV) and a workbook with a formatted empty cell at row 1,048,576."""
+    import openpyxl
+
+    folder = BENCH_DIR / "edge"
+    files = {"8,000 rows, one key": folder / "one-key" / "sampling.csv",
+             "cell at row 1,048,576": folder / "far-cell" / "sampling.xlsx"}
+    if all(p.is_file() for p in files.values()):
+        return files
+    frame = synthetic_frame(3)
+    files["8,000 rows, one key"].parent.mkdir(parents=True, exist_ok=True)
+    frame.iloc[[0] * 8000].to_csv(files["8,000 rows, one key"], index=False, lineterminator="\r\n")
+    book = openpyxl.Workbook()
+    for row in [list(frame.columns), *frame.itertuples(index=False)]:
+        book.active.append(list(row))
+    book.active["K1048576"].number_format = "0.00"  # formatted, no value: stored as a cell of the last row
+    files["cell at row 1,048,576"].parent.mkdir(parents=True, exist_ok=True)
+    book.save(files["cell at row 1,048,576"])
+    return files
+
+
 def write_xlsx(frame, path: Path) -> None:
     import openpyxl
 
@@ -107,10 +131,14 @@ def write_xlsx(frame, path: Path) -> None:
 def child(path: str | None) -> None:
     """Validate one file in this process (or only import, without a path); print seconds and peak as JSON."""
     from analysis.readers import datasets
+    from analysis.readers.io import DataError
     from analysis.sampling import step  # noqa: F401 - imported by validate_file; part of the baseline
 
     start, cpu = time.perf_counter(), time.process_time()
-    how = datasets.validate_file(path) if path else "baseline"
+    try:
+        how = datasets.validate_file(path) if path else "baseline"
+    except DataError as err:
+        how = f"refused, {len(err.problems)} problems"
     status = Path("/proc/self/status").read_text()
     peak = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
     print(json.dumps({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
@@ -134,12 +162,12 @@ def report(name: str, path: Path, size_of: Path, base: dict) -> None:
     size = size_of.stat().st_size / 2**20
     r = measure(path)
     if "error" in r:
-        print(f"  {name:22s} failed: {r['error']}")
+        print(f"  {name:32s} failed: {r['error']}")
         return
     above = r["peak_mb"] - base["peak_mb"]
     print(f"  {name:32s} {size:4.0f} MB: validate {r['seconds']:5.1f} s ({r['cpu']:5.1f} s CPU), process "
           f"{r['process_seconds']:5.1f} s ({r['process_cpu']:5.1f} s CPU), peak {r['peak_mb']:5.0f} MB = baseline "
-          f"+ {above:4.0f} MB = {above / size:4.1f}x the table", flush=True)
+          f"+ {above:4.0f} MB = {above / size:4.1f}x the table ({r['how']})", flush=True)
 
 
 def main() -> int:
@@ -160,6 +188,8 @@ def main() -> int:
         report(f"{kind}, {args.rows:,} rows", path, path, base)
     if book:
         report(f"xlsx, {args.xlsx_rows:,} rows", book["xlsx"], book["csv utf-8"], base)
+    for name, path in prepare_edge_cases().items():
+        report(name, path, path, base)
     return 0
 
 
