@@ -35,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from analysis.config import PROJ_ROOT
+from analysis.readers.numbers import MONEY_UNITS, PERCENT_POINT_UNITS, UNITS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,6 +74,12 @@ INVISIBLE_RE = re.compile(f"[{''.join(INVISIBLE)}]")
 UNIT_NOTE_RE = re.compile(r"单\s*位\s*[:：]\s*(?P<unit>[^\s,，;；)）]+)")
 #: Characters of a unit that scale the figures (万户, 亿元, 千人): a unit the cells do not carry.
 SCALING_CHARS = "十百千万亿"
+#: Units of things counted (户, 批次, 件, 人次 ...): not money, shares, sizes, weights or durations.
+COUNT_UNITS = tuple(u for u in UNITS if u not in {"%", *PERCENT_POINT_UNITS, *MONEY_UNITS, "倍", "吨", "公斤", "千克",
+                                                  "克", "升", "平方米", "亩", "公里", "米", "个工作日", "工作日", "天",
+                                                  "个月", "周", "年", "小时", "分钟"})
+#: A unit that scales counts (万户, 千人, 万): a multiplier, then nothing or one unit of counted things.
+SCALED_COUNT_UNIT_RE = re.compile(f"(?P<multiplier>[{SCALING_CHARS}]+)(?:{'|'.join(COUNT_UNITS)})?")
 #: A formula in a worksheet's XML: an ``<f>`` element (with or without a namespace prefix).
 FORMULA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 #: Values Excel shows for a failed formula.
@@ -417,23 +424,24 @@ def _header_index(records: list[list], where: str) -> int:
     return header_at
 
 
-def _unit_notes(records: list[list], header_at: int, where: str) -> list[str]:
-    """Units noted above the header (单位：批次); a unit that scales the figures (单位：万户) is an error.
+def _unit_notes(records: list[list], header_at: int, where: str) -> list[UnitNote]:
+    """Units noted above the header (单位：批次, 单位：万户).
 
-    The cells of such a table hold 12.5 for 125,000 households: read as they are, every count would be
-    10,000 times too small, and applying the unit would turn exact counts into rounded ones.
+    A note whose unit scales the figures by anything but a count's multiplier (万元, 亿元: money; 万户、%:
+    several units) is an error: the cells of such a table hold 12.5 for 125,000 and cannot be read as
+    they are. Whether a scaling unit (万户) can be applied is for the schema to say: it knows the counts.
     """
-    units = []
+    notes = []
     for i in range(header_at):
         for cell in records[i]:
             for match in UNIT_NOTE_RE.finditer(str(cell)):
-                unit = match["unit"]
-                if any(ch in SCALING_CHARS for ch in unit):
-                    raise _fail(where, i + 1, f"the unit note {match.group(0)!r} above the header scales every "
-                                f"figure by {unit}", "figures written in full (125000, or 12.5万 in the cell) "
+                note = UnitNote(i + 1, match.group(0), match["unit"])
+                if any(ch in SCALING_CHARS for ch in note.unit) and not note.multiplier:
+                    raise _fail(where, note.row, f"the unit note {note.text!r} above the header scales every "
+                                f"figure by {note.unit}", "figures written in full (125000, or 12.5万 in the cell) "
                                 "and the unit note removed")
-                units.append(unit)
-    return units
+                notes.append(note)
+    return notes
 
 
 def _invisible_in(text: str) -> set[str]:
@@ -478,6 +486,21 @@ def _blank_row(cells) -> bool:
         return all(_blank(c) for c in cells)
 
 
+@dataclass(frozen=True)
+class UnitNote:
+    """A unit noted above a table's header: its row, the note as written (单位：万户) and the unit (万户)."""
+
+    row: int
+    text: str
+    unit: str
+
+    @property
+    def multiplier(self) -> str:
+        """The multiplier of a count unit (万 of 万户, 万 of 万), or "" (批次; 万元 is money; 万户、% is not one unit)."""
+        match = SCALED_COUNT_UNIT_RE.fullmatch(self.unit)
+        return match["multiplier"] if match else ""
+
+
 @dataclass
 class Cells:
     """A table's cells as read, column by column: each column's distinct cells, and for each row the
@@ -485,8 +508,8 @@ class Cells:
     little more than the codes, four bytes a cell.
 
     ``header``: the columns' headers as written (stripped; they may repeat); ``rows``: each row's number
-    as a spreadsheet shows it (header = row 1); ``header_row``: the header's; ``units``: noted above the
-    header; ``invisible``: row -> invisible characters removed from its cells.
+    as a spreadsheet shows it (header = row 1); ``header_row``: the header's; ``unit_notes``: units noted
+    above the header; ``invisible``: row -> invisible characters removed from its cells.
     """
 
     header: list[str]
@@ -494,8 +517,12 @@ class Cells:
     codes: list[np.ndarray]
     distinct: list[list]
     header_row: int
-    units: list[str] = field(default_factory=list)
+    unit_notes: list[UnitNote] = field(default_factory=list)
     invisible: dict[int, set[str]] = field(default_factory=dict)
+
+    @property
+    def units(self) -> list[str]:
+        return [note.unit for note in self.unit_notes]
 
     def column(self, j: int) -> np.ndarray:
         """The cells of column ``j``, one per row (an object array sharing the distinct cells)."""

@@ -25,13 +25,14 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.readers.io import EXCEL_ERRORS, Cells, DataError, Problem, display_path, read_columns
+from analysis.readers.io import EXCEL_ERRORS, Cells, DataError, Problem, UnitNote, display_path, read_columns
 from analysis.readers.numbers import (MISSING_TEXTS, NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
                               parse_year)
 
@@ -297,6 +298,46 @@ def _parse_once(field: Field, cell) -> tuple[object, ParsedNumber | None, tuple[
     return value, number, None
 
 
+#: A figure that carries its own multiplier: 万 or 亿 anywhere, or 十/百/千 after an Arabic digit (not 三十).
+OWN_MULTIPLIER_RE = re.compile(r"[万亿]|[0-9.][十百千]")
+
+
+def _count_unit_note(notes: list[UnitNote], names: list[str], schema: TableSchema, where: str) -> UnitNote | None:
+    """The unit note above the header that scales the table's counts (单位：万户), or None.
+
+    Applied to every count column (12.5 is read as 12.5万, a rounded figure). Two scaling notes, or one
+    above a table without counts, are an error naming the note's row.
+    """
+    scaling = [note for note in notes if note.multiplier]
+    if not scaling:
+        return None
+    expected = "figures written in full (125000, or 12.5万 in the cell) and the unit note removed"
+    if len({note.unit for note in scaling}) > 1:
+        raise DataError([Problem(where, scaling[1].row, None, f"the unit notes {scaling[0].text!r} and "
+                                 f"{scaling[1].text!r} above the header disagree", expected)])
+    counts = {f.name for f in schema.fields if f.kind == "count"}
+    if not counts & set(names):
+        raise DataError([Problem(where, scaling[0].row, None, f"the unit note {scaling[0].text!r} above the header "
+                                 f"scales every figure by {scaling[0].unit}, and the table has no counts", expected)])
+    return scaling[0]
+
+
+def _parse_scaled(field: Field, cell, note: UnitNote) -> tuple[object, ParsedNumber | None, tuple[str, str] | None]:
+    """:func:`_parse_once` for a count cell under a unit note that scales it: 12.5 under 单位：万户 is 12.5万.
+
+    A figure that carries a multiplier of its own (1.2万, 3千) is an error: the note would scale it twice.
+    """
+    if _is_missing(cell):
+        return _parse_once(field, cell)
+    text = str(cell).strip() if isinstance(cell, str) else f"{Decimal(repr(cell)).normalize():f}"
+    if OWN_MULTIPLIER_RE.search(fold_width(text)):
+        return None, None, (f"{text!r} has a multiplier of its own under the unit note {note.text!r}",
+                            f"figures in {note.unit} without 万 or 亿 (12.5 for 12.5{note.multiplier}), or the "
+                            "figures written in full and the unit note removed")
+    scaled = _parse_once(field, text + note.multiplier)
+    return _parse_once(field, cell) if scaled[2] is not None else scaled  # a bad cell: the problem as written
+
+
 def _column_array(values: list, codes: np.ndarray, kind: str):
     """One value per row from one per distinct cell (None = empty): Int64, Float64, float64 or objects."""
     if kind in ("Int64", "Float64", "float64"):
@@ -311,11 +352,12 @@ def _column_array(values: list, codes: np.ndarray, kind: str):
     return objects[codes]
 
 
-def _parse(cells: Cells, names: list[str], schema: TableSchema,
-           where: str) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]], list[Problem]]:
+def _parse(cells: Cells, names: list[str], schema: TableSchema, where: str,
+           unit_note: UnitNote | None = None) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]], list[Problem]]:
     """Parse every present column (``names``: the canonical name of each column of ``cells``); unparsable
     cells become empty and give a problem each. Also returns, for each field, the codes of its rows and
-    the parsed value of each distinct cell (for the checks of :func:`_pandera_problems`).
+    the parsed value of each distinct cell (for the checks of :func:`_pandera_problems`). ``unit_note``:
+    a note above the header that scales the counts (see :func:`_count_unit_note`).
 
     Each distinct cell of a column is parsed once, and the parsed values are spread to the rows by the
     cells' codes, so a million rows of a few hundred distinct values (regions, years, categories) cost
@@ -331,7 +373,10 @@ def _parse(cells: Cells, names: list[str], schema: TableSchema,
             codes, uniques = cells.codes[position[field.name]], cells.distinct[position[field.name]]
         else:
             codes, uniques = np.zeros(len(rows), dtype=np.int32), [""]
-        results = [_parse_once(field, cell) for cell in uniques]
+        if unit_note is not None and field.kind == "count":
+            results = [_parse_scaled(field, cell, unit_note) for cell in uniques]
+        else:
+            results = [_parse_once(field, cell) for cell in uniques]
         failed = np.array([problem is not None for _, _, problem in results], dtype=bool)[codes]
         for row, code in zip(rows[failed], codes[failed]):
             problems.append(Problem(where, int(row), field.name, *results[code][2]))
@@ -555,7 +600,12 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
         raise DataError(problems)
     if not len(cells.rows):
         raise DataError([Problem(where, None, None, "no data rows under the header", "at least one row of data")])
-    parsed, distinct, problems = _parse(cells, [canonical_column(h) for h in headers], schema, where)
+    names = [canonical_column(h) for h in headers]
+    unit_note = _count_unit_note(cells.unit_notes, names, schema, where)
+    if unit_note is not None:
+        counts = [f.name for f in schema.fields if f.kind == "count" and f.name in names]
+        how += f" (applied to the counts: {', '.join(counts)})"
+    parsed, distinct, problems = _parse(cells, names, schema, where, unit_note)
     del cells
     problems += _pandera_problems(parsed, distinct, schema, where)
     del distinct
