@@ -309,3 +309,13 @@ def test_a_unit_line_that_scales_the_counts_is_applied_to_every_count(tmp_path, 
     assert parsed["batches_text"].tolist() == ["245.9894万", "三十万"]
     assert (parsed.at[0, "batches_lower"], parsed.at[0, "batches_upper"]) == (2459893.5, 2459894.5)
     assert parsed["unqualified_rate_pct"].tolist()[0] == 2.59
+
+
+def test_a_unit_line_that_scales_figures_above_a_table_without_counts_is_refused(tmp_path):
+    shipped = (RAW_DATA_DIR / "gaps.csv").read_text(encoding="utf-8")
+    (tmp_path / "gaps.csv").write_text("单位：万户\n" + shipped, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_table(tmp_path / "gaps.csv", gaps.SCHEMA)
+    assert str(err.value) == (f"{tmp_path / 'gaps.csv'}:1: the unit note '单位：万户' above the header scales every "
+                              "figure by 万户, and the table has no counts; expected figures written in full (125000, "
+                              "or 12.5万 in the cell) and the unit note removed")
