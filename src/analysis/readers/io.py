@@ -5,7 +5,9 @@ comma- or tab-separated) or as .xlsx workbooks. :func:`read_cells` returns the c
 the row number a spreadsheet shows (header = row 1). A title row above the header (one filled cell, e.g.
 a merged title) and blank rows are skipped; anything that makes the table ambiguous (a row with more or
 fewer cells than the header, a value under no header, a file cut short, broken quoting) raises a
-:class:`DataError` naming the row.
+:class:`DataError` naming the row. Files are read as a stream and kept column by column
+(:func:`read_columns`, :class:`Cells`: each column's distinct cells and a code per row), so memory
+follows the codes and the distinct cells, not the file's rows as Python lists.
 
 The encoding is found by strict decoding, UTF-8 first, then GB18030 (a superset of GBK and GB2312): a
 GBK file is practically never valid UTF-8, so the first encoding that decodes every byte is the right one.
