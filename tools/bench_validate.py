@@ -38,7 +38,6 @@ CATEGORIES = ("粮食加工品", "食用油、油脂及其制品", "调味品", 
 PERIODS = ("FY", "H1", "H2", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13)))
 SCOPES = ("all_levels", "national_organised", "region_reported")
 YEARS = tuple(range(2001, 2026))
-HEADER = ("地区,层级,抽检范围,年份,期间,食品类别,抽检批次,不合格批次,不合格率(%),来源,备注")
 
 
 def synthetic_frame(rows: int):
