@@ -290,10 +290,18 @@ CASES = [
      workbook_bytes({"Sheet1": [COLUMNS, *numeric(edit(2, unqualified="=G2*0.026"))]}),
      ["{raw}:2: cell H2 has the formula =G2*0.026 but no saved value; expected a value: open the workbook in "
       "Excel or WPS and save it, or paste values"]),
-    ("unit line above the header", "sampling.csv",
+    ("unit line above the header, a count with a multiplier of its own", "sampling.csv",
      ("2021年抽检情况\n单位：万批次\n" + table(edit(2, batches="245.9894", unqualified="6.3611"))).encode(),
-     ["{raw}:2: the unit note '单位：万批次' above the header scales every figure by 万批次; expected figures "
+     ["{raw}:6: column 'batches': '638万余' has a multiplier of its own under the unit note '单位：万批次'; expected "
+      "figures in 万批次 without 万 or 亿 (12.5 for 12.5万), or the figures written in full and the unit note removed"]),
+    ("unit line in money above the header", "sampling.csv",
+     ("2021年抽检情况\n单位：万元\n" + table(edit(2, batches="245.9894", unqualified="6.3611"))).encode(),
+     ["{raw}:2: the unit note '单位：万元' above the header scales every figure by 万元; expected figures "
       "written in full (125000, or 12.5万 in the cell) and the unit note removed"]),
+    ("two unit lines that disagree", "sampling.csv",
+     ("单位：万批次\n单位：千批次\n" + table(edit(2, batches="245.9894", unqualified="6.3611"))).encode(),
+     ["{raw}:2: the unit notes '单位：万批次' and '单位：千批次' above the header disagree; expected figures written "
+      "in full (125000, or 12.5万 in the cell) and the unit note removed"]),
     ("number format showing a unit", "sampling.xlsx",
      workbook_bytes({"Sheet1": [COLUMNS, *numeric(edit(3, batches="223", unqualified="5"))]},
                     formats={("Sheet1", "G3"): '0"万批次"', ("Sheet1", "H3"): '0"万批次"'}),

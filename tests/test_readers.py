@@ -284,3 +284,38 @@ def test_duplicate_report_is_linear_in_the_rows_sharing_a_key(tmp_path):
     problems = err.value.problems
     assert [p.row for p in problems] == list(range(3, 8002))
     assert {p.message.rsplit(" ", 1)[1] for p in problems} == {"2"}
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_unit_line_that_scales_the_counts_is_applied_to_every_count(tmp_path, form):
+    """单位：万批次 above the header: 245.9894 batches is 245.9894万 = 2459894, read as the rounded figure it
+    is; the rate is a percentage, not scaled; a dash stays not published."""
+    rows = [["2021年抽检情况"], ["单位：万批次"], ENGLISH.splitlines()[0].split(","),
+            ["全国", "national", "all_levels", "2021", "FY", "all", "245.9894", "6.3611", "2.59", "https://a.example/q", ""],
+            ["全国", "national", "all_levels", "2020", "FY", "all", "三十", "—", "", "https://a.example/q", ""]]
+    if form == "csv":
+        (tmp_path / "t.csv").write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([_excel_value(c) for c in row])
+        book.save(tmp_path / "t.xlsx")
+    parsed, how = load_table(tmp_path / f"t.{form}", sampling.SCHEMA)
+    assert how == (form if form == "xlsx" else "utf-8") + "; unit noted above the header: 万批次 (applied to the " \
+        "counts: batches, unqualified)"
+    assert parsed["batches"].tolist() == [2459894, 300000] and parsed["unqualified"].tolist()[0] == 63611
+    assert parsed["unqualified"].isna().tolist() == [False, True]
+    assert parsed["batches_qualifier"].tolist() == ["rounded", "rounded"]
+    assert parsed["batches_text"].tolist() == ["245.9894万", "三十万"]
+    assert (parsed.at[0, "batches_lower"], parsed.at[0, "batches_upper"]) == (2459893.5, 2459894.5)
+    assert parsed["unqualified_rate_pct"].tolist()[0] == 2.59
+
+
+def test_a_unit_line_that_scales_figures_above_a_table_without_counts_is_refused(tmp_path):
+    shipped = (RAW_DATA_DIR / "gaps.csv").read_text(encoding="utf-8")
+    (tmp_path / "gaps.csv").write_text("单位：万户\n" + shipped, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_table(tmp_path / "gaps.csv", gaps.SCHEMA)
+    assert str(err.value) == (f"{tmp_path / 'gaps.csv'}:1: the unit note '单位：万户' above the header scales every "
+                              "figure by 万户, and the table has no counts; expected figures written in full (125000, "
+                              "or 12.5万 in the cell) and the unit note removed")

@@ -53,9 +53,12 @@ def process(name: str, dataset: str = "public", sheet: str | None = None) -> Pat
 
 
 def step_for_file(path: Path | str) -> ModuleType:
-    """The dataset step whose raw file has this file's name (any supported suffix)."""
+    """The dataset step whose raw file has this file's name (any supported suffix).
+
+    The step named like the file is tried first, so validating one table imports one step's modules.
+    """
     stem = Path(path).stem
-    for name in STEPS:
+    for name in sorted(STEPS, key=lambda name: name != stem):
         module = step(name)
         if Path(module.RAW_FILE).stem == stem:
             return module

@@ -25,13 +25,14 @@ import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.readers.io import EXCEL_ERRORS, DataError, Problem, display_path, read_cells
+from analysis.readers.io import EXCEL_ERRORS, Cells, DataError, Problem, UnitNote, display_path, read_columns
 from analysis.readers.numbers import (MISSING_TEXTS, NumberFormatError, ParsedNumber, fold_width, normalise_region, parse_number,
                               parse_year)
 
@@ -297,49 +298,101 @@ def _parse_once(field: Field, cell) -> tuple[object, ParsedNumber | None, tuple[
     return value, number, None
 
 
-def _distinct(cells: pd.Series) -> tuple[np.ndarray, list]:
-    """Codes and distinct cells of a column; a number and its text (17 and "17") stay distinct."""
-    if pd.api.types.infer_dtype(cells, skipna=False) != "string":
-        cells = cells.map(lambda c: c if isinstance(c, str) else (type(c), c))
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    return codes, [u[1] if isinstance(u, tuple) else u for u in uniques]
+#: A figure that carries its own multiplier: 万 or 亿 anywhere, or 十/百/千 after an Arabic digit (not 三十).
+OWN_MULTIPLIER_RE = re.compile(r"[万亿]|[0-9.][十百千]")
 
 
-def _parse(frame: pd.DataFrame, schema: TableSchema, where: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse every present column; unparsable cells become empty and give a problem each.
+def _count_unit_note(notes: list[UnitNote], names: list[str], schema: TableSchema, where: str) -> UnitNote | None:
+    """The unit note above the header that scales the table's counts (单位：万户), or None.
 
-    Each distinct cell of a column is parsed once, so a million rows of a few hundred distinct values
-    (regions, years, categories) cost little more than those values. A count field also gets the columns
-    of :data:`COUNT_DETAILS`.
+    Applied to every count column (12.5 is read as 12.5万, a rounded figure). Two scaling notes, or one
+    above a table without counts, are an error naming the note's row.
+    """
+    scaling = [note for note in notes if note.multiplier]
+    if not scaling:
+        return None
+    expected = "figures written in full (125000, or 12.5万 in the cell) and the unit note removed"
+    if len({note.unit for note in scaling}) > 1:
+        raise DataError([Problem(where, scaling[1].row, None, f"the unit notes {scaling[0].text!r} and "
+                                 f"{scaling[1].text!r} above the header disagree", expected)])
+    counts = {f.name for f in schema.fields if f.kind == "count"}
+    if not counts & set(names):
+        raise DataError([Problem(where, scaling[0].row, None, f"the unit note {scaling[0].text!r} above the header "
+                                 f"scales every figure by {scaling[0].unit}, and the table has no counts", expected)])
+    return scaling[0]
+
+
+def _parse_scaled(field: Field, cell, note: UnitNote) -> tuple[object, ParsedNumber | None, tuple[str, str] | None]:
+    """:func:`_parse_once` for a count cell under a unit note that scales it: 12.5 under 单位：万户 is 12.5万.
+
+    A figure that carries a multiplier of its own (1.2万, 3千) is an error: the note would scale it twice.
+    """
+    if _is_missing(cell):
+        return _parse_once(field, cell)
+    text = str(cell).strip() if isinstance(cell, str) else f"{Decimal(repr(cell)).normalize():f}"
+    if OWN_MULTIPLIER_RE.search(fold_width(text)):
+        return None, None, (f"{text!r} has a multiplier of its own under the unit note {note.text!r}",
+                            f"figures in {note.unit} without 万 or 亿 (12.5 for 12.5{note.multiplier}), or the "
+                            "figures written in full and the unit note removed")
+    scaled = _parse_once(field, text + note.multiplier)
+    return _parse_once(field, cell) if scaled[2] is not None else scaled  # a bad cell: the problem as written
+
+
+def _column_array(values: list, codes: np.ndarray, kind: str):
+    """One value per row from one per distinct cell (None = empty): Int64, Float64, float64 or objects."""
+    if kind in ("Int64", "Float64", "float64"):
+        missing = np.array([v is None for v in values], dtype=bool)
+        numbers = np.array([0 if v is None else v for v in values], dtype="int64" if kind == "Int64" else "float64")
+        if kind == "float64":
+            return np.where(missing, np.nan, numbers)[codes]
+        array = pd.arrays.IntegerArray if kind == "Int64" else pd.arrays.FloatingArray
+        return array(numbers[codes], missing[codes])
+    objects = np.empty(len(values), dtype=object)
+    objects[:] = values
+    return objects[codes]
+
+
+def _parse(cells: Cells, names: list[str], schema: TableSchema, where: str,
+           unit_note: UnitNote | None = None) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]], list[Problem]]:
+    """Parse every present column (``names``: the canonical name of each column of ``cells``); unparsable
+    cells become empty and give a problem each. Also returns, for each field, the codes of its rows and
+    the parsed value of each distinct cell (for the checks of :func:`_pandera_problems`). ``unit_note``:
+    a note above the header that scales the counts (see :func:`_count_unit_note`).
+
+    Each distinct cell of a column is parsed once, and the parsed values are spread to the rows by the
+    cells' codes, so a million rows of a few hundred distinct values (regions, years, categories) cost
+    little more than those values. A count field also gets the columns of :data:`COUNT_DETAILS`.
     """
     problems: list[Problem] = []
-    out = pd.DataFrame(index=frame.index)
-    rows = frame.index.to_numpy()
+    rows = cells.rows
+    out = pd.DataFrame(index=pd.Index(rows, name="row", dtype="int64"))  # filled a column at a time: no copy
+    position = {name: j for j, name in enumerate(names)}
+    distinct = {}
     for field in schema.fields:
-        cells = frame[field.name] if field.name in frame.columns else pd.Series("", index=frame.index)
-        codes, uniques = _distinct(cells)
-        results = [_parse_once(field, cell) for cell in uniques]
-        failed = np.array([problem is not None for _, _, problem in results], dtype=bool)
-        for row, code in zip(rows[failed[codes]], codes[failed[codes]]):
-            problems.append(Problem(where, int(row), field.name, *results[code][2]))
-        values = np.empty(len(results), dtype=object)
-        values[:] = [value for value, _, _ in results]
-        if field.kind in ("count", "year"):
-            out[field.name] = pd.array(values[codes], dtype="Int64")
-        elif field.kind == "percent":
-            out[field.name] = pd.to_numeric(pd.Series(values[codes], index=frame.index, dtype=object))
+        if field.name in position:
+            codes, uniques = cells.codes[position[field.name]], cells.distinct[position[field.name]]
         else:
-            out[field.name] = pd.Series(values[codes], index=frame.index, dtype=object)
+            codes, uniques = np.zeros(len(rows), dtype=np.int32), [""]
+        if unit_note is not None and field.kind == "count":
+            results = [_parse_scaled(field, cell, unit_note) for cell in uniques]
+        else:
+            results = [_parse_once(field, cell) for cell in uniques]
+        failed = np.array([problem is not None for _, _, problem in results], dtype=bool)[codes]
+        for row, code in zip(rows[failed], codes[failed]):
+            problems.append(Problem(where, int(row), field.name, *results[code][2]))
+        values = [value for value, _, _ in results]
+        distinct[field.name] = (codes, values)
+        kind = {"count": "Int64", "year": "Int64", "percent": "float64"}.get(field.kind, "object")
+        out[field.name] = _column_array(values, codes, kind)
         if field.kind == "count":
             numbers = [number for _, number, _ in results]
             for detail in COUNT_DETAILS:
-                column = np.empty(len(numbers), dtype=object)
-                column[:] = [None if n is None else getattr(n, detail) if n is not _PLAIN
-                             else "exact" if detail == "qualifier" else cell if detail == "text" else float(value)
-                             for n, cell, (value, _, _) in zip(numbers, uniques, results)]
-                dtype = "Float64" if detail in ("lower", "upper") else object
-                out[f"{field.name}_{detail}"] = pd.Series(column[codes], index=frame.index, dtype=dtype)
-    return out, problems
+                details = [None if n is None else getattr(n, detail) if n is not _PLAIN
+                           else "exact" if detail == "qualifier" else cell if detail == "text" else float(value)
+                           for n, cell, value in zip(numbers, uniques, values)]
+                out[f"{field.name}_{detail}"] = _column_array(
+                    details, codes, "Float64" if detail in ("lower", "upper") else "object")
+    return out, distinct, problems
 
 
 def _sum_rule(total: str, parts: tuple[str, ...]) -> str:
@@ -408,23 +461,30 @@ def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=wide)
 
 
-def _duplicates(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
+def _duplicates(parsed: pd.DataFrame, distinct: dict, schema: TableSchema, where: str) -> list[Problem]:
     """Each row whose key an earlier row has: one problem on that row, naming the first row with that key.
 
-    One pass over the table (a group per key), so 8,000 rows sharing one key cost what 8,000 rows do. A
-    key with a cell that could not be parsed is reported already and never equals another.
+    The key columns' codes (``distinct``, see :func:`_parse`) are combined into one integer per row, so a
+    million rows cost a few integer arrays, and 8,000 rows sharing one key what 8,000 rows do. A key with
+    a cell that could not be parsed is reported already and never equals another.
     """
-    keys = parsed[list(schema.key)]
-    complete = keys[keys.notna().all(axis=1)]
-    repeated = complete.duplicated(keep="first")
+    combined = np.zeros(len(parsed), dtype=np.int64)
+    complete = np.ones(len(parsed), dtype=bool)
+    for name in schema.key:
+        codes, values = distinct[name]
+        value_codes = pd.factorize(pd.Series(values, dtype=object))[0][codes]  # one code per parsed value
+        complete &= value_codes >= 0
+        combined = pd.factorize(combined * (len(values) + 1) + value_codes + 1)[0]
+    rows, combined = parsed.index.to_numpy()[complete], combined[complete]
+    repeated = pd.Series(combined).duplicated(keep="first").to_numpy()
     if not repeated.any():
         return []
-    first = pd.Series(complete.index, index=complete.index).groupby(
-        [complete[c] for c in schema.key], sort=False, dropna=False).transform("min")
+    first = pd.Series(rows).groupby(combined).transform("min").to_numpy()
     expected = f"one row per {'/'.join(schema.key)}"
+    keys = parsed.loc[rows[repeated], list(schema.key)]
     return [Problem(where, int(row), None, f"same key ({', '.join(f'{c}={v}' for c, v in zip(schema.key, values))}) "
-                    f"as row {first[row]}", expected)
-            for row, values in zip(complete.index[repeated], complete[repeated].itertuples(index=False))]
+                    f"as row {first_row}", expected)
+            for row, first_row, values in zip(rows[repeated], first[repeated], keys.itertuples(index=False))]
 
 
 def rate_of_counts(rate: str, part: str, whole: str) -> TableCheck:
@@ -451,24 +511,45 @@ def rate_of_counts(rate: str, part: str, whole: str) -> TableCheck:
     return check
 
 
-def _pandera_problems(parsed: pd.DataFrame, schema: TableSchema, where: str) -> list[Problem]:
-    """Pandera's failure cases as problems, one per row and rule, worded from the failing values."""
+def _pandera_problems(parsed: pd.DataFrame, distinct: dict, schema: TableSchema, where: str) -> list[Problem]:
+    """Pandera's failure cases as problems, one per row and rule, worded from the failing values.
+
+    A column's checks run on its distinct values (``distinct``, see :func:`_parse`) and a failing value
+    is reported on every row that has it; the frame's checks run on the columns they compare.
+    """
     validator = pandera_schema(schema)
-    problems = _duplicates(parsed, schema, where)
+    problems = _duplicates(parsed, distinct, schema, where)
+    for name, column in validator.columns.items():
+        codes, values = distinct[name]
+        if not column.checks:
+            continue
+        try:
+            pa.DataFrameSchema({name: column}).validate(
+                pd.DataFrame({name: pd.Series(values, dtype=parsed[name].dtype)}), lazy=True)
+        except pa.errors.SchemaErrors as err:
+            failures: dict[int, list[tuple[str, str]]] = {}
+            for (position, number), group in err.failure_cases.groupby(["index", "check_number"], sort=True):
+                check = column.checks[int(number)]
+                failures.setdefault(int(position), []).append(
+                    (_describe(check.name, name, group["failure_case"].iloc[0]), check.error))
+            failing = np.zeros(len(values), dtype=bool)
+            failing[list(failures)] = True
+            hit = np.flatnonzero(failing[codes])
+            problems += [Problem(where, int(row), name, message, expected)
+                         for row, code in zip(parsed.index.to_numpy()[hit], codes[hit])
+                         for message, expected in failures[int(code)]]
+    compared = {c for a, b in schema.not_greater for c in (a, b)} | {c for t, p in schema.sums for c in (t, *p)}
+    if not compared:
+        return problems
+    frame = parsed[[c for c in parsed.columns if c in compared or c.removesuffix("_qualifier") in compared]]
     try:
-        validator.validate(parsed, lazy=True)
+        pa.DataFrameSchema(checks=validator.checks).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
     else:
         return problems
-    in_column = cases["schema_context"].eq("Column")
-    for (row, column, number), group in cases[in_column].groupby(["index", "column", "check_number"], sort=False):
-        check = validator.columns[column].checks[int(number)]
-        value = group["failure_case"].iloc[0]
-        problems.append(Problem(where, int(row), column, _describe(check.name, column, value), check.error))
     n_greater = len(schema.not_greater)
-    for (row, check, number), _ in cases[~in_column].groupby(["index", "check", "check_number"], sort=False,
-                                                              dropna=False):
+    for (row, check, number), _ in cases.groupby(["index", "check", "check_number"], sort=False, dropna=False):
         row = int(row)
         if int(number) < n_greater:
             a, b = schema.not_greater[int(number)]
@@ -512,20 +593,27 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
     person counts it, header = row 1) and how the file was read (encoding or ``xlsx``).
     """
     where = display_path(path)
-    cells, how = read_cells(path, sheet=sheet)
-    headers = list(cells.columns)
-    problems = _header_problems(headers, schema, where, cells.attrs["header_row"], how)
+    cells, how = read_columns(path, sheet=sheet)
+    headers = cells.header
+    problems = _header_problems(headers, schema, where, cells.header_row, how)
     if problems:
         raise DataError(problems)
-    if cells.empty:
+    if not len(cells.rows):
         raise DataError([Problem(where, None, None, "no data rows under the header", "at least one row of data")])
-    frame = cells.set_axis([canonical_column(h) for h in headers], axis=1)
-    parsed, problems = _parse(frame, schema, where)
-    problems += _pandera_problems(parsed, schema, where)
+    names = [canonical_column(h) for h in headers]
+    unit_note = _count_unit_note(cells.unit_notes, names, schema, where)
+    if unit_note is not None:
+        counts = [f.name for f in schema.fields if f.kind == "count" and f.name in names]
+        how += f" (applied to the counts: {', '.join(counts)})"
+    parsed, distinct, problems = _parse(cells, names, schema, where, unit_note)
+    del cells
+    problems += _pandera_problems(parsed, distinct, schema, where)
+    del distinct
     parsed.insert(0, "source_row", parsed.index.astype(int))
     bad_rows = {p.row for p in problems if p.row in parsed.index}
     clean = (parsed.drop(index=list(bad_rows)) if bad_rows else parsed).set_axis(
         pd.RangeIndex(len(parsed) - len(bad_rows)), axis=0, copy=False)  # no copy of a large clean table
+    del parsed
     for check in schema.checks:
         problems += check(clean, where)
     if problems:
@@ -533,4 +621,4 @@ def load_table(path: Path | str, schema: TableSchema, sheet: str | None = None) 
         order = {name: i for i, name in enumerate(written)}
         raise DataError(sorted((dataclasses.replace(p, header=written.get(p.column)) for p in problems),
                                key=lambda p: (p.row or 0, order.get(p.column, -1))))
-    return parsed.reset_index(drop=True), how
+    return clean, how  # every row clean: the parsed table itself, numbered from 0
