@@ -131,6 +131,10 @@ $(VENV)/.spark: requirements-spark.lock $(STAMP)
 	  $(PY) -m pip install -q --disable-pip-version-check -r requirements-spark.lock
 	@touch $@
 
+.PHONY: bench-validate
+bench-validate: $(STAMP) ## Validation time and memory on SYNTHETIC tables (ROWS=1000000, XLSX_ROWS=100000)
+	$(PY) tools/bench_validate.py $(if $(ROWS),--rows $(ROWS)) $(if $(XLSX_ROWS),--xlsx-rows $(XLSX_ROWS))
+
 .PHONY: bench-records
 bench-records: $(STAMP) $(VENV)/.spark ## Records -> tables vs hand-written DuckDB SQL, pandas, Polars, Spark (ROWS=1000000)
 	$(PY) tools/bench_records.py $(if $(ROWS),--rows $(ROWS))
