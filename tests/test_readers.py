@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.readers import datasets
+from analysis.readers import datasets, gaps
 from analysis.sampling import step as sampling
 from analysis.config import GAPS_FILE, RAW_DATA_DIR
 from analysis.readers.io import DataError, raw_file, read_cells, read_table
