@@ -121,7 +121,7 @@ def main() -> int:
     finally:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run(["make", "data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["make", "data"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=shell_env())
     results = {
         "full_make_report_j1_s": round(full_j1, 2),
         "floor_plain_scripts_s": round(floor_s, 2),
