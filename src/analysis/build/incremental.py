@@ -6,6 +6,7 @@ in ``patents/findings.py`` re-runs the patents notebook and not the sampling one
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from analysis.config import NOTEBOOKS_DIR
@@ -45,13 +46,19 @@ def _imported_modules(source: str) -> set[str]:
     return {name for name in with_parents if module_file(name)}
 
 
+@functools.cache
+def _module_imports(name: str) -> frozenset[str]:
+    """The package modules one package module imports (each file parsed once per process)."""
+    return frozenset(_imported_modules(module_file(name).read_text(encoding="utf-8")))
+
+
 def module_closure(modules: set[str]) -> set[str]:
     """The modules plus every package module they import, transitively (the package's ``__init__`` always)."""
     seen, todo = set(), set(modules) | {""}
     while todo:
         name = todo.pop()
         seen.add(name)
-        todo |= _imported_modules(module_file(name).read_text(encoding="utf-8")) - seen
+        todo |= _module_imports(name) - seen
     return seen
 
 

@@ -79,8 +79,6 @@ def build(params_path: Path | str, kernels: int | None = None) -> Path:
     parameters, code or files changed), or the raw inputs differ from those of the last complete build; else
     they start only if the prepared tables make a notebook stale after all (a changed reader, for example).
     """
-    from analysis.build import report
-
     params = plan.load(params_path)
     out_dir = PROJ_ROOT / plan.build_dir(params_path)
     names = list(params["notebooks"])
@@ -95,6 +93,8 @@ def build(params_path: Path | str, kernels: int | None = None) -> Path:
                      lambda: process_tables(params_path, params), lambda: extract_summary(params, out_dir)):
             for line in step():
                 print(line, flush=True)
+        from analysis.build import report  # imported while the kernels finish starting
+
         stale = {n: reason for n in names if (reason := runner.stale_reason(out_dir, n, params))}
         for name, reason in stale.items():
             print(f"{name}: {reason}", flush=True)
