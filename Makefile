@@ -44,11 +44,17 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv with the pinned packages, the package (editable) and the Jupyter kernel
 
-# The kernel is registered while everything a build imports is imported once (`analysis compile`), so that
-# Python caches the compiled modules now, not in every process of the first build at once.
 $(STAMP): $(PACKAGES)
-	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null & \
-	  kernel=$$!; $(PY) -m analysis compile && wait $$kernel
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (amr-review)" >/dev/null
+	@touch $@
+
+# Everything a build imports, imported once (`analysis compile`: a kernel's modules and the analysis stack side
+# by side), so that Python caches the compiled modules before the test processes start, rather than each of
+# them compiling the same modules at once. (A first `make report` needs no such step: its second kernel starts
+# once the first has imported everything.)
+COMPILED := $(VENV)/.compiled
+$(COMPILED): $(STAMP)
+	$(PY) -m analysis compile
 	@touch $@
 
 $(PACKAGES): requirements.lock pyproject.toml
@@ -114,7 +120,7 @@ browser: ## Install headless Chromium and its driver (Debian packages, needs roo
 	    chromium chromium-driver >/dev/null; \
 	else echo "note: no chromium/chromedriver and not root: the browser test will be skipped"; fi
 
-test: $(STAMP) $(VENV)/.spark data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
+test: $(COMPILED) $(VENV)/.spark data browser ## Unit tests, full-build checks (determinism, browser) and nbval of the notebooks
 	@# Both cores, one test file per worker (a file's slow builds are shared by its tests); the slowest listed.
 	$(PY) -m pytest tests notebooks --nbval --nbval-kernel-name $(KERNEL) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile --durations=8

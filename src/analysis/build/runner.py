@@ -212,6 +212,15 @@ class Job:
     done: object = None  # called with the job after a successful run (e.g. to record the section)
 
 
+def modules_compiled() -> bool:
+    """Whether Python has cached the compiled modules of the environment (pandas' as the sign): false only
+    until the first process that imports them."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pandas")
+    return spec is not None and Path(importlib.util.cache_from_source(spec.origin)).is_file()
+
+
 class KernelPool:
     """Kernels started at once, in the background, each on a thread of its own that then runs its tasks.
 
@@ -225,7 +234,13 @@ class KernelPool:
         self.kernels = [Kernel(warm_up) for _ in range(max(1, size or os.cpu_count() or 1))]
         self.todo: queue.Queue = queue.Queue()
         self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self._serve, args=(k,), daemon=True) for k in self.kernels]
+        # On a first run Python compiles every module it imports (and caches it): the other kernels start
+        # once the first has, so that they find the compiled modules instead of compiling them again.
+        self.first_started = threading.Event()
+        if modules_compiled():
+            self.first_started.set()
+        self.threads = [threading.Thread(target=self._serve, args=(k, i == 0), daemon=True)
+                        for i, k in enumerate(self.kernels)]
         for thread in self.threads:
             thread.start()
 
@@ -235,19 +250,25 @@ class KernelPool:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _serve(self, kernel: Kernel) -> None:
+    def _serve(self, kernel: Kernel, first: bool) -> None:
+        failure = None
         try:
-            kernel.start()
+            if not first:
+                self.first_started.wait()
+            if not self.stopping.is_set():
+                kernel.start()
         except Exception as err:  # noqa: BLE001 (each task on it then fails with this line)
             failure = f"the kernel did not start: {type(err).__name__}: {err}"
-        else:
-            failure = None
+        finally:
+            if first:
+                self.first_started.set()
         while (task := self.todo.get()) is not None:
             task(kernel, failure)
 
     def close(self) -> None:
         """Stop every kernel (and with it any notebook still running); wait briefly for the threads."""
         self.stopping.set()
+        self.first_started.set()
         for _ in self.threads:
             self.todo.put(None)
         for kernel in self.kernels:
