@@ -1,7 +1,8 @@
 """The full default build, twice: byte-identical outputs, and a report that a browser shows whole.
 
 Runs every notebook of params/default.yaml through the runner (papermill, a pool of warm project kernels)
-into two temporary build folders, as `make report` does.
+into two temporary build folders, as `make report` does; the second build's notebooks run on kernels that
+have already run the first's, so identical outputs also show that nothing carries over between notebooks.
 """
 import os
 import shutil
@@ -16,14 +17,26 @@ COMPARED = ("figures", "tables", "sections")
 
 
 @pytest.fixture(scope="session")
-def builds(tmp_path_factory):
-    params = runner.load_params(DEFAULT_PARAMS)
-    folders = []
-    for name in ("first", "second"):
-        out = tmp_path_factory.mktemp(name)
-        runner.run_many(list(params["notebooks"]), DEFAULT_PARAMS, out_dir=str(out), quiet=True)
-        report.build(out, DEFAULT_PARAMS, params)
-        folders.append(out)
+def kernels():
+    """One pool of two warm kernels for every build of this file, as one `make report` runs its notebooks:
+    the second default build runs each notebook on a kernel that has already run others."""
+    from analysis.config import NOTEBOOKS_DIR
+
+    with runner.KernelPool(sorted(NOTEBOOKS_DIR.glob("*.ipynb")), 2) as pool:
+        yield pool
+
+
+def _build(pool, params_path, out) -> None:
+    params = runner.load_params(params_path)
+    runner.run_stale(pool, list(params["notebooks"]), params_path, params, str(out), quiet=True)
+    report.build(out, params_path, params)
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory, kernels):
+    folders = [tmp_path_factory.mktemp(name) for name in ("first", "second")]
+    for out in folders:
+        _build(kernels, DEFAULT_PARAMS, out)
     return folders
 
 
@@ -102,7 +115,7 @@ def test_report_in_a_browser_shows_every_figure_link_and_chinese_font(builds):
 
 
 @pytest.fixture(scope="session")
-def district_builds(tmp_path_factory):
+def district_builds(tmp_path_factory, kernels):
     """The SYNTHETIC example district (zh) and its small-count build (en), as `make report PARAMS=...` does."""
     from analysis.readers import datasets
     from analysis.config import PARAMS_DIR
@@ -110,14 +123,11 @@ def district_builds(tmp_path_factory):
     folders = {}
     for name in ("example_district", "small_district"):
         params_path = PARAMS_DIR / f"{name}.yaml"
-        params = runner.load_params(params_path)
         if not folders:
             for step in datasets.STEPS:
-                datasets.process(step, params["dataset"])
-        out = tmp_path_factory.mktemp(name)
-        runner.run_many(list(params["notebooks"]), params_path, out_dir=str(out), quiet=True)
-        report.build(out, params_path, params)
-        folders[name] = out
+                datasets.process(step, runner.load_params(params_path)["dataset"])
+        folders[name] = tmp_path_factory.mktemp(name)
+        _build(kernels, params_path, folders[name])
     return folders
 
 
