@@ -39,7 +39,7 @@ export SOURCE_DATE_EPOCH := 1640995200
 .PHONY: help venv data report notebooks test validate lab lock clean distclean browser bench
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Options: PARAMS=params/<file>.yaml (default params/default.yaml) builds into reports/<file>/"
 
 venv: $(STAMP) ## Create .venv with the pinned packages, the package (editable) and the Jupyter kernel
