@@ -64,8 +64,10 @@ def test_sql_check_digits_agree_with_python_on_random_codes():
         digits = "".join(map(str, rng.integers(0, 10, 12)))
         check = identifiers.application_check_char(digits)
         numbers += [(f"CN{digits}.{check}", True), (f"{digits}{'0' if check != '0' else '1'}", False)]
-    frame = pd.DataFrame(codes, columns=["u", "expected"])
-    got = duckdb.sql(f"SELECT {identifiers.uscc_valid_sql('u')} AS ok FROM frame").df()["ok"]
+    codes += [("91350102MA00000017", False), ("91350102MA0000001", False), ("9135O102MA00000017", False)]
+    frame = pd.DataFrame(codes, columns=["u", "expected"]).rename_axis("i").reset_index()
+    got = duckdb.sql(f"SELECT i, {identifiers.uscc_valid_sql('u')} AS ok FROM frame {identifiers.uscc_lookup('u')} "
+                     "ORDER BY i").df()["ok"]
     assert got.tolist() == frame["expected"].tolist()
     frame = pd.DataFrame(numbers, columns=["a", "expected"])
     digits = identifiers.application_digits_sql("a")
