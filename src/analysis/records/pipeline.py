@@ -118,7 +118,8 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem.
 
     Each record type is read, checked and counted in one pass (:func:`analysis.records.queries.tally`);
-    only when that pass flags a bad row or copies of a key are the problems listed, in further passes.
+    only when that pass flags a bad row or copies of a key are the problems listed (and the extra copies
+    taken off the counts), in further passes.
     ``work_dir`` holds transcoded copies of CSV and xlsx files (a temporary folder, removed on return,
     when not given; give one that outlives the engine's later queries, such as :func:`write_register`).
     """
@@ -130,22 +131,25 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     year_basis = year_basis or district.year_basis
     files = record_files(records_dir)
     validations, counted = _validations(district, year_basis), _counted(district, year_basis)
-    tallies, error_views = {}, []
+    duplicated, error_views = {}, []
     for name in (name for name in RECORD_TYPES if files[name]):
         sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in files[name]]
         for i, source in enumerate(sources):
             eng.source(f"{name}_source_{i}", source)
         eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
         eng.view(f"{name}_norm", validations[name].norm)
-        tallies[name] = eng.frame(queries.tally(validations[name], *counted[name]))
-        views = queries.error_views(validations[name], bool(tallies[name]["bad"].any()),
-                                    int(tallies[name]["extra_copies"].sum()) > 0)
+        eng.table(f"{name}_tally", queries.tally(validations[name], *counted[name]))
+        flags = eng.frame(queries.tally_flags(validations[name])).iloc[0]
+        duplicated[name] = int(flags["duplicated"]) > 0
+        views = queries.error_views(validations[name], bool(flags["bad"]), duplicated[name])
         for view, query in views.items():
             (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
         error_views += [view for view in views if view.endswith("_errors")]
     problems = _errors(eng, error_views) if error_views else []
     if problems:
         raise DataError(problems)
+    tallies = {name: eng.frame(queries.counts(validations[name], *counted[name], duplicated=dup))
+               for name, dup in duplicated.items()}
     tables, notes = {}, []
     flows = unplaced = pd.DataFrame()
     data_end = district.data_end

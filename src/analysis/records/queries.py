@@ -6,12 +6,12 @@ Per record type, views over the files (:meth:`analysis.records.engine.Engine.sou
    twice: as written (text) and as a date (``<column>_day``; parsed from text only where the file
    stores text, a Parquet date column is taken as it is);
 2. ``<type>_norm``: normalised types, the district a record belongs to (:class:`Validation`);
-3. :func:`tally`: ONE pass over the records that checks every row, groups the copies of each key once
-   and counts the deduplicated records by the columns the counting rules need, with a flag saying
-   whether any row failed a check and how many rows were extra copies of a key;
+3. ``<type>_tally`` (:func:`tally`): ONE pass over the records that checks every row, counts them by the
+   columns the counting rules need and groups the keys once to find those given in several rows;
 4. only when the tally flags something, :func:`error_views` list the problems: ``<type>_bad`` (the rows
    failing a check, materialised), ``<type>_norm_dup_keys`` (keys in more than one row) and
-   ``<type>_errors`` (one row per problem: kind, file, row, column, value, message).
+   ``<type>_errors`` (one row per problem: kind, file, row, column, value, message);
+5. :func:`counts`: the tally's counts, each key counted once (extra copies taken off, when there are any).
 
 The counting columns live in :mod:`analysis.records.rules`. No Python runs per record: everything here
 is an SQL expression evaluated by the engine.
@@ -121,23 +121,53 @@ def _bad_dates(columns) -> list[Check]:
 
 
 def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None) -> str:
-    """SQL: every record of ``<name>_norm`` checked and counted in one pass, its key grouped once.
+    """SQL of the table ``<name>_tally``: ONE pass over ``<name>_norm`` that checks every row, counts the
+    rows by ``groups`` (name -> SQL over a record) and finds the keys given in more than one row.
 
-    One row per combination of ``groups`` (name -> SQL over a record) with ``records`` (distinct keys),
-    ``extra_copies`` (rows beyond the first of their key), ``bad`` (some row failed a check) and the
-    maximum of each of ``latest``. Copies of a key count once, with the values of any copy: copies that
-    differ are errors (:func:`error_views`), so when nothing is flagged the counts are final.
+    Rows with ``part = 'count'``: per combination of ``groups``, the rows (``records``), whether one failed
+    a check (``bad``) and the maximum of each of ``latest``. Rows with ``part = 'copies'``: each key found
+    in several rows (``key``) with its number of rows (``records``); normally none. The keys are grouped
+    alone (no values carried per key, so the one large aggregation stays narrow); the common table is read
+    once by DuckDB, which streams it to both aggregations (Spark computes it for each).
     """
     latest = latest or {}
     bad = " OR ".join(f"coalesce({c.bad}, FALSE)" for c in v.checks)
-    values = {**groups, **latest}
-    per_row = ", ".join(f"{sql} AS {name}" for name, sql in values.items())
-    per_key = ", ".join(f"any_value({name}) AS {name}" for name in values)
+    per_row = ", ".join(f"{sql} AS {name}" for name, sql in {**groups, **latest}.items())
     names = ", ".join(groups)
     maxima = "".join(f", max({name}) AS {name}" for name in latest)
-    return (f"SELECT {names}, count(*) AS records, sum(copies - 1) AS extra_copies, bool_or(bad) AS bad{maxima} "
-            f"FROM (SELECT count(*) AS copies, bool_or(bad) AS bad, {per_key} "
-            f"FROM (SELECT {v.key}, {bad} AS bad, {per_row} FROM {v.name}_norm) GROUP BY {v.key}) GROUP BY {names}")
+    nulls = "".join(f"NULL AS {name}, " for name in groups)
+    return (f"WITH checked AS (SELECT {v.key}, {bad} AS bad, {per_row} FROM {v.name}_norm) "
+            f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad{maxima}, "
+            f"CAST(NULL AS VARCHAR) AS key FROM checked GROUP BY {names} UNION ALL "
+            f"SELECT 'copies' AS part, {nulls}copies AS records, CAST(NULL AS BOOLEAN) AS bad"
+            + "".join(f", NULL AS {name}" for name in latest)
+            + f", {v.key} AS key FROM (SELECT {v.key}, count(*) AS copies FROM checked WHERE {v.key} IS NOT NULL "
+            f"GROUP BY {v.key} HAVING count(*) > 1)")
+
+
+def tally_flags(v: Validation) -> str:
+    """SQL: from ``<name>_tally``, whether a row failed a check (``bad``) and how many keys are in several rows."""
+    return f"SELECT coalesce(bool_or(bad), FALSE) AS bad, count(key) AS duplicated FROM {v.name}_tally"
+
+
+def counts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None,
+           duplicated: bool = False) -> str:
+    """SQL: the counts of :func:`tally` with each key counted once: ``groups``, ``records`` (keys), ``bad``
+    and ``latest``. When keys were given in several rows (``duplicated``), their extra rows are taken off
+    their groups: copies that agree fall in the same group, copies that disagree are errors."""
+    latest = latest or {}
+    names = ", ".join(groups)
+    counted = f"SELECT {names}, records, bad{''.join(f', {n}' for n in latest)} FROM {v.name}_tally WHERE part = 'count'"
+    if not duplicated:
+        return counted
+    per_row = ", ".join(f"{groups[name]} AS {name}" for name in groups)
+    extra = (f"SELECT {names}, count(DISTINCT {v.key}) - count(*) AS records, FALSE AS bad"
+             + "".join(f", NULL AS {n}" for n in latest)
+             + f" FROM (SELECT {v.key}, {per_row} FROM {v.name}_norm WHERE {v.key} IN "
+             f"(SELECT key FROM {v.name}_tally WHERE part = 'copies')) GROUP BY {names}")
+    return (f"SELECT {names}, CAST(sum(records) AS BIGINT) AS records, bool_or(bad) AS bad"
+            + "".join(f", max({n}) AS {n}" for n in latest)
+            + f" FROM ({counted} UNION ALL {extra}) GROUP BY {names}")
 
 
 def _bad_rows(v: Validation) -> str:
@@ -173,8 +203,7 @@ def error_views(v: Validation, bad: bool, copies: bool) -> dict[str, str]:
         parts += [f"SELECT '{c.kind}' AS kind, file, row, '{c.column}' AS column_name, CAST({c.column} AS VARCHAR) "
                   f"AS value, {c.message} AS message FROM {v.name}_bad WHERE check_{i}" for i, c in enumerate(v.checks)]
     if copies:
-        views[f"{v.name}_norm_dup_keys"] = (f"SELECT {v.key} FROM {v.name}_norm WHERE {v.key} IS NOT NULL "
-                                            f"GROUP BY {v.key} HAVING count(*) > 1")
+        views[f"{v.name}_norm_dup_keys"] = f"SELECT key AS {v.key} FROM {v.name}_tally WHERE part = 'copies'"
         parts.append(_conflicts(v))
     if parts:
         views[f"{v.name}_errors"] = " UNION ALL ".join(parts)
