@@ -101,16 +101,16 @@ def _errors(eng: Engine, views: list[str]) -> list[Problem]:
 
 
 def _validations(district: District, year_basis: str) -> dict[str, queries.Validation]:
-    sampling = queries.sampling()
+    sampling = queries.sampling(district.codes)
     return {"sampling": queries.report_date_required(sampling) if year_basis == "report_date" else sampling,
-            "register": queries.register(), "patents": queries.patents(district.divisions)}
+            "register": queries.register(district.codes), "patents": queries.patents(district.divisions, district.codes)}
 
 
-def _counted(district: District, year_basis: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+def _counted(year_basis: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     """Per record type, the counting columns and the maxima of :func:`analysis.records.queries.tally`."""
-    return {"sampling": (rules.sampling_groups(district.codes, year_basis), {}),
-            "register": (rules.register_groups(district.codes), rules.REGISTER_LATEST),
-            "patents": (rules.patent_groups(district.codes), {})}
+    return {"sampling": (rules.sampling_groups(year_basis), {}),
+            "register": (rules.register_groups(), rules.REGISTER_LATEST),
+            "patents": (rules.patent_groups(), {})}
 
 
 def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
@@ -130,7 +130,7 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     district = district or load_district(records_dir / DISTRICT_FILE)
     year_basis = year_basis or district.year_basis
     files = record_files(records_dir)
-    validations, counted = _validations(district, year_basis), _counted(district, year_basis)
+    validations, counted = _validations(district, year_basis), _counted(year_basis)
     duplicated, error_views = {}, []
     for name in (name for name in RECORD_TYPES if files[name]):
         sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in files[name]]
@@ -154,7 +154,7 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     flows = unplaced = pd.DataFrame()
     data_end = district.data_end
     if "register" in tallies:
-        eng.view("register_entities", rules.register_view(district.codes))
+        eng.view("register_entities", rules.register_view())
         tallied = tallies["register"]
         data_end = pd.Timestamp(data_end or tallied.loc[tallied["in_district"].astype(bool), "last_day"].max()).date()
         flows = rules.entity_flows(rules.register_flows(tallied), district.first_year,

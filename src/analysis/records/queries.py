@@ -66,6 +66,16 @@ def parse_date(column: str) -> str:
             f"CAST(regexp_extract({column}, '{_SERIAL}', 1) AS INTEGER) AS DATE) END")
 
 
+def _district(codes, column: str) -> tuple[str, str]:
+    """SQL: the join that finds ``column`` among the district's division ``codes`` and the ``in_district``
+    column it gives (a join on a small table: about six times less CPU than ``IN`` with 100 codes)."""
+    codes = sorted(set(codes))
+    if not codes:
+        return "", "FALSE AS in_district"
+    return (f"LEFT JOIN (VALUES {', '.join(f'({_literal(c)})' for c in codes)}) AS district(code) "
+            f"ON district.code = {column}", "district.code IS NOT NULL AS in_district")
+
+
 def records(record_type: RecordType, sources: list[Source]) -> str:
     """SQL ``<type>_raw``: the union of the files' views ``<type>_source_<i>`` (see the module docstring).
 
@@ -210,8 +220,9 @@ def error_views(v: Validation, bad: bool, copies: bool) -> dict[str, str]:
     return views
 
 
-def sampling() -> Validation:
-    """Sampling batches: required cells, dates, 检验结论/任务来源/抽样环节 values, division codes."""
+def sampling(codes=()) -> Validation:
+    """Sampling batches: required cells, dates, 检验结论/任务来源/抽样环节 values, division codes; ``in_district``
+    when the sampled unit's division code is one of ``codes``."""
     dates = DATE_COLUMNS["sampling"]
     checks = _missing(("sample_id", "sample_date", "category", "task_source", "division_code", "conclusion"), dates)
     checks += _bad_dates(dates)
@@ -225,7 +236,8 @@ def sampling() -> Validation:
         Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
     ]
-    return Validation("sampling", "sample_id", "SELECT * FROM sampling_raw", tuple(checks),
+    join, in_district = _district(codes, "sampling_raw.division_code")
+    return Validation("sampling", "sample_id", f"SELECT sampling_raw.*, {in_district} FROM sampling_raw {join}", tuple(checks),
                       ("sample_date", "report_date", "category", "subcategory", "stage", "task_source",
                        "division_code", "conclusion", "failed_items", "notice_no"), dates)
 
@@ -242,15 +254,17 @@ def _entity_type(column: str) -> str:
             "ELSE 'enterprises' END")
 
 
-def register() -> Validation:
-    """The market-entity register: USCC check character and type, dates and their order, division codes."""
+def register(codes=()) -> Validation:
+    """The market-entity register: USCC check character and type, dates and their order, division codes;
+    ``in_district`` when the domicile's division code is one of ``codes``."""
     uscc_type = "CASE substr(uscc, 1, 2) " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in USCC_TYPES.items()) + " END"
     dates = DATE_COLUMNS["register"]
     # The costly values are computed below the joins, so that the checks referring to them twice (DuckDB
     # inlines a projection into the one above it) do not compute them twice.
-    norm = (f"SELECT r.*, r.uscc_well_formed AND {uscc_check_sql('r.uscc')} AS uscc_valid FROM (SELECT *, "
+    join, in_district = _district(codes, "r.division_code")
+    norm = (f"SELECT r.*, r.uscc_well_formed AND {uscc_check_sql('r.uscc')} AS uscc_valid, {in_district} FROM (SELECT *, "
             f"{_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type, "
-            f"{uscc_well_formed_sql('uscc')} AS uscc_well_formed FROM register_raw) AS r {uscc_lookup('r.uscc')}")
+            f"{uscc_well_formed_sql('uscc')} AS uscc_well_formed FROM register_raw) AS r {uscc_lookup('r.uscc')} {join}")
     exit_sql = "least(deregistered_day, revoked_day)"
     checks = _missing(("uscc", "declared_type", "founded", "division_code"), dates)
     checks += _bad_dates(dates)
@@ -272,9 +286,10 @@ def register() -> Validation:
                        "authority", "division_code"), dates)
 
 
-def patents(divisions: dict[str, tuple[str, ...]]) -> Validation:
+def patents(divisions: dict[str, tuple[str, ...]], codes=()) -> Validation:
     """Patent grants (``divisions``: code -> names found in addresses): 申请号 check digit and type digit
-    against 专利类型, the grant date, division codes."""
+    against 专利类型, the grant date, division codes; ``in_district`` when the division the grant is placed
+    in (its code, else its address) is one of ``codes``."""
     ptype = "CASE " + " ".join(f"WHEN {_in('patent_type', names)} THEN '{name}'"
                                for name, names in PATENT_TYPES.items()) + " END"
     digits = application_digits_sql("application_no")
@@ -284,9 +299,10 @@ def patents(divisions: dict[str, tuple[str, ...]]) -> Validation:
                           for code, names in divisions.items() for name in names)
     placed = (f"CASE WHEN division_code IS NOT NULL THEN division_code {by_address} END" if by_address
               else "division_code")
-    norm = (f"SELECT *, {ptype} AS patent_kind, {type_digit} AS number_kind, {placed} AS placed_division, "
-            f"{application_valid_sql('digits')} AS number_valid "
-            f"FROM (SELECT *, {digits} AS digits FROM patents_raw)")
+    join, in_district = _district(codes, "p.placed_division")
+    norm = (f"SELECT p.*, {in_district} FROM (SELECT *, {ptype} AS patent_kind, {type_digit} AS number_kind, "
+            f"{placed} AS placed_division, {application_valid_sql('digits')} AS number_valid "
+            f"FROM (SELECT *, {digits} AS digits FROM patents_raw)) AS p {join}")
     dates = DATE_COLUMNS["patents"]
     checks = _missing(("application_no", "patent_type", "grant_date"), dates)
     checks += _bad_dates(dates)

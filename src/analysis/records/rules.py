@@ -47,24 +47,22 @@ _EXIT = "least(deregistered_day, revoked_day)"
 _LEAVE = f"least({_EXIT}, moved_out_day)"
 
 
-def _codes(codes) -> str:
-    return ", ".join(f"'{c}'" for c in codes)
-
-
 # What each record is counted by: SQL over one record of ``<type>_norm``, evaluated by
 # :func:`analysis.records.queries.tally` after the copies of a key are grouped into one record.
 
-def sampling_groups(codes, year_basis: str = "sample_date") -> dict[str, str]:
-    """A batch counts in the year of its 抽样日期 (or 报告日期), by category, in or outside the district."""
-    return {"year": f"year({year_basis}_day)", "category": "category",
-            "in_district": f"division_code IN ({_codes(codes)})", "unqualified": "conclusion = '不合格'"}
+def sampling_groups(year_basis: str = "sample_date") -> dict[str, str]:
+    """A batch counts in the year of its 抽样日期 (or 报告日期), by category, in or outside the district
+    (``in_district``: its unit's division code is one of the district's)."""
+    return {"year": f"year({year_basis}_day)", "category": "category", "in_district": "in_district",
+            "unqualified": "conclusion = '不合格'"}
 
 
-def register_groups(codes) -> dict[str, str]:
-    """An entity enters the district when founded (new) or moved in, and leaves it at the earlier of its
-    exit (注销 or 吊销, the earlier one) and its move out."""
+def register_groups() -> dict[str, str]:
+    """An entity of the district (its domicile's division code is one of the district's) enters it when
+    founded (new) or moved in, and leaves it at the earlier of its exit (注销 or 吊销, the earlier one) and
+    its move out."""
     return {
-        "entity_type": "entity_type", "in_district": f"division_code IN ({_codes(codes)})",
+        "entity_type": "entity_type", "in_district": "in_district",
         "entry_year": "year(coalesce(moved_in_day, founded_day))",
         "entry_flow": "CASE WHEN moved_in_day IS NULL THEN 'new' ELSE 'moved_in' END",
         "leave_year": f"year({_LEAVE})",
@@ -77,11 +75,11 @@ def register_groups(codes) -> dict[str, str]:
 REGISTER_LATEST = {"last_day": "greatest(founded_day, deregistered_day, revoked_day, moved_in_day, moved_out_day)"}
 
 
-def patent_groups(codes) -> dict[str, str]:
+def patent_groups() -> dict[str, str]:
     """A grant counts in the year of its 授权公告日, by type, placed in the district, elsewhere or nowhere."""
     return {"year": "year(grant_date_day)", "patent_kind": "patent_kind",
-            "placement": f"CASE WHEN placed_division IN ({_codes(codes)}) THEN 'district' "
-                         "WHEN placed_division IS NULL THEN 'unplaced' ELSE 'elsewhere' END"}
+            "placement": "CASE WHEN in_district THEN 'district' WHEN placed_division IS NULL THEN 'unplaced' "
+                         "ELSE 'elsewhere' END"}
 
 
 def sampling_counts(tallied: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +100,7 @@ def register_flows(tallied: pd.DataFrame) -> pd.DataFrame:
     return flows.astype({"year": int, "n": int})
 
 
-def register_view(codes) -> str:
+def register_view() -> str:
     """SQL ``register_entities``: one row per entity of the district, the columns of ``register.parquet``."""
     exit_date = "least(deregistered, revoked)"
     days = ("founded", "deregistered", "revoked", "moved_in", "moved_out")
@@ -112,7 +110,7 @@ def register_view(codes) -> str:
         f"END AS exit_kind, moved_in, moved_out, division_code FROM (SELECT *, {exit_date} AS exit_date FROM ("
         "SELECT uscc, any_value(entity_type) AS entity_type, "
         + ", ".join(f"any_value({d}_day) AS {d}" for d in days)
-        + f", any_value(division_code) AS division_code FROM register_norm WHERE division_code IN ({_codes(codes)}) "
+        + ", any_value(division_code) AS division_code FROM register_norm WHERE in_district "
         "GROUP BY uscc))")
 
 
