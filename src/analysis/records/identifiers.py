@@ -51,28 +51,21 @@ def uscc_lookup(column: str) -> str:
 
     The weighted sum of 17 characters costs 17 substrings and searches per record; looking up six chunks
     in tables of their weighted sums costs six substrings and six probes of small hash tables (about 2.5
-    times less CPU). A chunk outside the alphabet finds nothing (the pattern check rejects the code anyway).
+    times less CPU). A chunk with a character outside the alphabet finds nothing.
     """
     return " ".join(f"LEFT JOIN ({_uscc_chunk_sums(start, length)}) AS uscc_chunk_{k} "
                     f"ON uscc_chunk_{k}.chunk = substr({column}, {start}, {length})"
                     for k, (start, length) in enumerate(USCC_CHUNKS))
 
 
-def uscc_well_formed_sql(column: str) -> str:
-    """SQL: TRUE when ``column`` is 18 characters of the USCC alphabet."""
-    return f"regexp_matches({column}, '^[0-9A-HJ-NPQRTUWXY]{{18}}$')"
-
-
-def uscc_check_sql(column: str) -> str:
-    """SQL: TRUE when the 18th character of ``column`` is the check character of the first 17 (in a query
-    whose FROM has :func:`uscc_lookup` of the same column; FALSE when a chunk is outside the alphabet)."""
-    total = " + ".join(f"uscc_chunk_{k}.total" for k in range(len(USCC_CHUNKS)))
-    return f"coalesce(substr('{USCC_CHARS}', ((31 - ({total}) % 31) % 31) + 1, 1) = substr({column}, 18, 1), FALSE)"
-
-
 def uscc_valid_sql(column: str) -> str:
-    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character (needs :func:`uscc_lookup`)."""
-    return f"({uscc_well_formed_sql(column)} AND {uscc_check_sql(column)})"
+    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character (in a query whose FROM
+    has :func:`uscc_lookup` of the same column). Well-formed without a pattern: 18 characters, the first 17
+    found in the alphabet's chunk tables (a chunk outside the alphabet finds nothing: FALSE) and the 18th
+    equal to the check character, which is in the alphabet too."""
+    total = " + ".join(f"uscc_chunk_{k}.total" for k in range(len(USCC_CHUNKS)))
+    return (f"coalesce(length({column}) = 18 AND "
+            f"substr('{USCC_CHARS}', ((31 - ({total}) % 31) % 31) + 1, 1) = substr({column}, 18, 1), FALSE)")
 
 
 def application_digits_sql(column: str) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from analysis.records.engine import Source
 from analysis.records.fields import DATE_COLUMNS, RecordType
 from analysis.records.identifiers import (
-    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_check_sql, uscc_lookup, uscc_well_formed_sql,
+    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_lookup, uscc_valid_sql,
 )
 
 _YMD = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"
@@ -262,9 +262,9 @@ def register(codes=()) -> Validation:
     # The costly values are computed below the joins, so that the checks referring to them twice (DuckDB
     # inlines a projection into the one above it) do not compute them twice.
     join, in_district = _district(codes, "r.division_code")
-    norm = (f"SELECT r.*, r.uscc_well_formed AND {uscc_check_sql('r.uscc')} AS uscc_valid, {in_district} FROM (SELECT *, "
-            f"{_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type, "
-            f"{uscc_well_formed_sql('uscc')} AS uscc_well_formed FROM register_raw) AS r {uscc_lookup('r.uscc')} {join}")
+    norm = (f"SELECT r.*, {uscc_valid_sql('r.uscc')} AS uscc_valid, {in_district} FROM (SELECT *, "
+            f"{_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type "
+            f"FROM register_raw) AS r {uscc_lookup('r.uscc')} {join}")
     exit_sql = "least(deregistered_day, revoked_day)"
     checks = _missing(("uscc", "declared_type", "founded", "division_code"), dates)
     checks += _bad_dates(dates)
