@@ -101,6 +101,7 @@ def _errors(eng: Engine, views: list[str]) -> list[Problem]:
 
 
 def _validations(district: District, year_basis: str) -> dict[str, queries.Validation]:
+    """Per record type, what is checked (the report date is required when batches count by it)."""
     sampling = queries.sampling(district.codes)
     return {"sampling": queries.report_date_required(sampling) if year_basis == "report_date" else sampling,
             "register": queries.register(district.codes), "patents": queries.patents(district.divisions, district.codes)}
