@@ -152,8 +152,9 @@ example-district: $(STAMP) ## Regenerate the SYNTHETIC example district in data/
 lab: $(STAMP) ## Start JupyterLab on the project kernel, at the project root (notebooks write to reports/_scratch/)
 	$(VENV)/bin/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-lock: ## Re-pin requirements.lock from requirements.in and regenerate environment.yml
+lock: ## Re-pin requirements.lock (and requirements-spark.lock, within it) from the .in files; regenerate environment.yml
 	$(VENV)/bin/uv pip compile requirements.in -p 3.11 -o requirements.lock -q --no-header
+	$(VENV)/bin/uv pip compile requirements-spark.in -c requirements.lock -p 3.11 -o requirements-spark.lock -q --no-header
 	$(PY) tools/sync_environment.py
 
 clean: ## Remove generated data, reports and caches (keeps .venv and the tracked files in those folders)

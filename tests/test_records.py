@@ -19,6 +19,8 @@ from analysis.readers import datasets
 from analysis.readers.io import DataError
 from analysis.records import identifiers, pipeline, queries
 from analysis.records.engine import DuckDBEngine, java_available
+from analysis.records.fields import REGISTER
+from analysis.records.sources import prepare
 
 COMMITTED = RAW_DATA_DIR / example_district.DATASET
 DISTRICT = pipeline.District(region="测试区", level="district", codes=("350102",), source_url="https://example.invalid/t",
@@ -62,8 +64,10 @@ def test_sql_check_digits_agree_with_python_on_random_codes():
         digits = "".join(map(str, rng.integers(0, 10, 12)))
         check = identifiers.application_check_char(digits)
         numbers += [(f"CN{digits}.{check}", True), (f"{digits}{'0' if check != '0' else '1'}", False)]
-    frame = pd.DataFrame(codes, columns=["u", "expected"])
-    got = duckdb.sql(f"SELECT {identifiers.uscc_valid_sql('u')} AS ok FROM frame").df()["ok"]
+    codes += [("91350102MA00000017", False), ("91350102MA0000001", False), ("9135O102MA00000017", False)]
+    frame = pd.DataFrame(codes, columns=["u", "expected"]).rename_axis("i").reset_index()
+    got = duckdb.sql(f"SELECT i, {identifiers.uscc_valid_sql('u')} AS ok FROM frame {identifiers.uscc_lookup('u')} "
+                     "ORDER BY i").df()["ok"]
     assert got.tolist() == frame["expected"].tolist()
     frame = pd.DataFrame(numbers, columns=["a", "expected"])
     digits = identifiers.application_digits_sql("a")
@@ -134,6 +138,31 @@ def test_copies_across_files_are_one_record_when_identical_and_an_error_when_not
     with pytest.raises(DataError, match=r"register_02.csv:2: column 'uscc': conflicting duplicate: same uscc as "
                                         r".*register_01.csv:2 with different values"):
         _aggregate(folder)
+
+
+def test_parquet_dates_are_read_as_dates_and_checked_like_text(tmp_path):
+    import pyarrow as pa
+
+    a, b = _uscc("91", 1), _uscc("92", 2)
+    folder = _records(tmp_path, {"register_01.csv": HEAD + f"{a},有限责任公司,2020年1月2日,,,,,350102\n"})
+    columns = HEAD.strip().split(",")
+    day = lambda *d: dt.date(*d) if d else None
+    table = pa.table({"统一社会信用代码": [a, b], "市场主体类型": ["有限责任公司", "个体工商户"],
+                      "成立日期": pa.array([day(2020, 1, 2), day(2020, 3, 4)], pa.date32()),
+                      **{c: pa.array([None, None], pa.date32()) for c in columns[3:7]},
+                      "住所行政区划代码": ["350102", "350102"]})
+    pq.write_table(table, folder / "register_02.parquet")
+    source = prepare(folder / "register_02.parquet", REGISTER, tmp_path)
+    assert source.dates == {"founded", "deregistered", "revoked", "moved_in", "moved_out"}  # no text round trip
+    stock = _aggregate(folder).flows.set_index(["entity_type", "year"])["stock"]
+    assert (stock["enterprises", 2020], stock["individual", 2020]) == (1, 1)  # the CSV's copy of a is the same day
+    pq.write_table(table.set_column(2, "成立日期", pa.array([day(2020, 1, 3), None], pa.date32())),
+                   folder / "register_02.parquet")
+    with pytest.raises(DataError) as err:
+        _aggregate(folder)
+    text = str(err.value)
+    assert "register_02.parquet:2: column 'uscc': conflicting duplicate" in text
+    assert "register_02.parquet:3: column 'founded': missing value: empty" in text
 
 
 def test_a_missing_required_column_is_named(tmp_path):

@@ -2,9 +2,10 @@
 
 The SQL is written once, in DuckDB's dialect (:mod:`analysis.records.queries`); :class:`SparkEngine`
 transpiles every statement to Spark SQL with sqlglot, so both engines execute the same expressions.
-An engine knows three things: how to expose files as a view of text columns with their file and row
-(:meth:`Engine.load`), how to name an intermediate result (:meth:`Engine.view`) and how to bring a
-small result back as a pandas DataFrame (:meth:`Engine.frame`).
+An engine knows three things: how to expose one file as a view of its columns, as typed in the file, with
+their row numbers (:meth:`Engine.source`), how to name an intermediate result (:meth:`Engine.view`) and
+how to bring a small result back as a pandas DataFrame (:meth:`Engine.frame`). Everything else, from
+trimming cells to counting, is SQL in :mod:`analysis.records.queries` and :mod:`analysis.records.rules`.
 """
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class Source:
     """One input file as the engine reads it: ``path`` (CSV already UTF-8, or Parquet) and its columns.
 
     ``columns`` maps each canonical column name to the header written in the file; ``shown`` is the
-    file's name in messages; ``first_row`` the row number of its first data row (a header is row 1).
+    file's name in messages; ``first_row`` the row number of its first data row (a header is row 1);
+    ``dates`` the canonical columns the file stores as dates or timestamps (read as dates, not as text).
     """
 
     path: Path
@@ -37,6 +39,7 @@ class Source:
     columns: dict[str, str]
     shown: str
     first_row: int = 2
+    dates: frozenset[str] = frozenset()
 
 
 def _quote(name: str) -> str:
@@ -52,7 +55,9 @@ class Engine:
 
     name = "engine"
 
-    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
+    def source(self, view: str, source: Source) -> None:
+        """View ``view`` of one file: ``file_row_number`` (0 for its first data row, in file order) and each
+        column of ``source.columns`` under its canonical name, typed as in the file (a CSV's are text)."""
         raise NotImplementedError
 
     def view(self, name: str, query: str) -> None:
@@ -94,16 +99,9 @@ class DuckDBEngine(Engine):
         return (f"(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv({path}, all_varchar = true, "
                 "header = true, quote = '\"', escape = '\"', strict_mode = false, null_padding = true))")
 
-    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
-        parts = []
-        for source in sources:
-            cells = [f"CAST({_quote(source.columns[c])} AS VARCHAR)" if c in source.columns else "CAST(NULL AS VARCHAR)"
-                     for c in columns]
-            select = ", ".join(f"NULLIF(trim({cell}), '') AS {c}" for cell, c in zip(cells, columns))
-            parts.append(f"SELECT {_literal(source.shown)} AS file, "
-                         f"CAST(file_row_number + {source.first_row} AS BIGINT) AS row, {select} "
-                         f"FROM {self._scan(source)}")
-        self.view(view, " UNION ALL ".join(parts))
+    def source(self, view: str, source: Source) -> None:
+        columns = ", ".join(f"{_quote(header)} AS {name}" for name, header in source.columns.items())
+        self.view(view, f"SELECT file_row_number, {columns} FROM {self._scan(source)}")
 
     def view(self, name: str, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
@@ -159,7 +157,7 @@ class SparkEngine(Engine):
     def transpile(query: str) -> str:
         return sqlglot.transpile(query, read="duckdb", write="spark")[0]
 
-    def _read(self, source: Source, columns: tuple[str, ...]):
+    def source(self, view: str, source: Source) -> None:
         from pyspark.sql import functions as F
 
         reader = self.spark.read
@@ -179,18 +177,8 @@ class SparkEngine(Engine):
         partition = (F.col("_id") / 2 ** 33).cast("long")
         frame = frame.withColumn("file_row_number", offset[partition] + F.col("_id") - partition * 2 ** 33) \
             if offsets else frame.withColumn("file_row_number", F.lit(0).cast("long"))
-        cells = [F.col(f"`{source.columns[c]}`").cast("string") if c in source.columns else F.lit(None).cast("string")
-                 for c in columns]
-        return frame.select(F.lit(source.shown).alias("file"),
-                            (F.col("file_row_number") + source.first_row).cast("long").alias("row"),
-                            *[F.when(F.trim(cell) != "", F.trim(cell)).alias(c) for cell, c in zip(cells, columns)])
-
-    def load(self, view: str, sources: list[Source], columns: tuple[str, ...]) -> None:
-        frames = [self._read(source, columns) for source in sources]
-        union = frames[0]
-        for frame in frames[1:]:
-            union = union.unionByName(frame)
-        union.createOrReplaceTempView(view)
+        frame.select("file_row_number", *[F.col(f"`{header}`").alias(name) for name, header in source.columns.items()]) \
+            .createOrReplaceTempView(view)
 
     def view(self, name: str, query: str) -> None:
         self.spark.sql(self.transpile(query)).createOrReplaceTempView(name)

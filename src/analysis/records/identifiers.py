@@ -32,12 +32,40 @@ def application_check_char(digits12: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
+#: The first 17 characters of a USCC as chunks (start, length) whose weighted sums are looked up, not computed.
+USCC_CHUNKS = ((1, 3), (4, 3), (7, 3), (10, 3), (13, 3), (16, 2))
+
+
+def _uscc_chunk_sums(start: int, length: int) -> str:
+    """SQL: every string of ``length`` characters of the USCC alphabet (31^3 = 29,791 at most) and its
+    weighted sum at position ``start``: a small table, built by the engine from the alphabet."""
+    alphabet = "(VALUES " + ", ".join(f"('{c}', {i})" for i, c in enumerate(USCC_CHARS)) + ")"
+    names = [f"c{i}" for i in range(length)]
+    return (f"SELECT {' || '.join(f'{n}.c' for n in names)} AS chunk, "
+            + " + ".join(f"{n}.v * {USCC_WEIGHTS[start - 1 + i]}" for i, n in enumerate(names))
+            + " AS total FROM " + " CROSS JOIN ".join(f"{alphabet} AS {n}(c, v)" for n in names))
+
+
+def uscc_lookup(column: str) -> str:
+    """SQL: the joins that :func:`uscc_valid_sql` needs, to put after the table in a query's FROM.
+
+    The weighted sum of 17 characters costs 17 substrings and searches per record; looking up six chunks
+    in tables of their weighted sums costs six substrings and six probes of small hash tables (about 2.5
+    times less CPU). A chunk with a character outside the alphabet finds nothing.
+    """
+    return " ".join(f"LEFT JOIN ({_uscc_chunk_sums(start, length)}) AS uscc_chunk_{k} "
+                    f"ON uscc_chunk_{k}.chunk = substr({column}, {start}, {length})"
+                    for k, (start, length) in enumerate(USCC_CHUNKS))
+
+
 def uscc_valid_sql(column: str) -> str:
-    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character."""
-    total = " + ".join(f"(instr('{USCC_CHARS}', substr({column}, {i + 1}, 1)) - 1) * {w}"
-                       for i, w in enumerate(USCC_WEIGHTS))
-    return (f"(regexp_matches({column}, '^[0-9A-HJ-NPQRTUWXY]{{18}}$') AND "
-            f"substr('{USCC_CHARS}', ((31 - ({total}) % 31) % 31) + 1, 1) = substr({column}, 18, 1))")
+    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character (in a query whose FROM
+    has :func:`uscc_lookup` of the same column). Well-formed without a pattern: 18 characters, the first 17
+    found in the alphabet's chunk tables (a chunk outside the alphabet finds nothing: FALSE) and the 18th
+    equal to the check character, which is in the alphabet too."""
+    total = " + ".join(f"uscc_chunk_{k}.total" for k in range(len(USCC_CHUNKS)))
+    return (f"coalesce(length({column}) = 18 AND "
+            f"substr('{USCC_CHARS}', ((31 - ({total}) % 31) % 31) + 1, 1) = substr({column}, 18, 1), FALSE)")
 
 
 def application_digits_sql(column: str) -> str:

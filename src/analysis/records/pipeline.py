@@ -100,47 +100,79 @@ def _errors(eng: Engine, views: list[str]) -> list[Problem]:
     return problems
 
 
+def _validations(district: District, year_basis: str) -> dict[str, queries.Validation]:
+    """Per record type, what is checked (the report date is required when batches count by it)."""
+    sampling = queries.sampling(district.codes)
+    return {"sampling": queries.report_date_required(sampling) if year_basis == "report_date" else sampling,
+            "register": queries.register(district.codes), "patents": queries.patents(district.divisions, district.codes)}
+
+
+def _counted(year_basis: str) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    """Per record type, the counting columns and the maxima of :func:`analysis.records.queries.tally`."""
+    return {"sampling": (rules.sampling_groups(year_basis), {}),
+            "register": (rules.register_groups(), rules.REGISTER_LATEST),
+            "patents": (rules.patent_groups(), {})}
+
+
 def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
-              year_basis: str | None = None) -> Result:
-    """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem."""
+              year_basis: str | None = None, work_dir: Path | None = None) -> Result:
+    """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem.
+
+    Each record type is read, checked and counted in one pass (:func:`analysis.records.queries.tally`);
+    only when that pass flags a bad row or copies of a key are the problems listed (and the extra copies
+    taken off the counts), in further passes.
+    ``work_dir`` holds transcoded copies of CSV and xlsx files (a temporary folder, removed on return,
+    when not given; give one that outlives the engine's later queries, such as :func:`write_register`).
+    """
+    if work_dir is None:
+        with tempfile.TemporaryDirectory(prefix="amr-records-") as work:
+            return aggregate(records_dir, eng, district, year_basis, Path(work))
     records_dir = Path(records_dir)
     district = district or load_district(records_dir / DISTRICT_FILE)
     year_basis = year_basis or district.year_basis
     files = record_files(records_dir)
-    views = {"sampling": queries.sampling_views(year_basis), "register": queries.register_views(),
-             "patents": queries.patents_views(district.divisions)}
-    with tempfile.TemporaryDirectory(prefix="amr-records-") as work:
-        present = [name for name in RECORD_TYPES if files[name]]
-        for name in present:
-            record_type = RECORD_TYPES[name]
-            eng.load(f"{name}_raw", [prepare(p, record_type, Path(work)) for p in files[name]], record_type.names)
-            for view, query in views[name].items():
-                (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
-        problems = _errors(eng, [f"{name}_errors" for name in present])
-        if problems:
-            raise DataError(problems)
-        tables, notes = {}, []
-        flows = unplaced = pd.DataFrame()
-        data_end = district.data_end
-        if "register" in present:
-            eng.view("register_entities", rules.register_view(district.codes))
-            data_end = data_end or eng.frame(rules.DATA_END)["data_end"].iloc[0]
-            data_end = pd.Timestamp(data_end).date()
-            flows = rules.entity_flows(eng.frame(rules.ENTITY_FLOWS), district.first_year,
-                                       rules.last_complete_year(data_end))
-            tables["market_entities"] = rules.entities_table(flows, district.labels)
-        if "sampling" in present:
-            counts = eng.frame(rules.sampling_counts(district.codes, year_basis))
-            tables["sampling"] = rules.sampling_table(counts, district.labels)
-            outside = int(counts.loc[~counts["in_district"].astype(bool), "batches"].sum())
-            notes.append(f"sampling: {outside} batch(es) of units outside the district, not counted")
-        if "patents" in present:
-            counts = eng.frame(rules.patent_counts(district.codes))
-            tables["patents"] = rules.patents_table(counts, district.labels)
-            unplaced = eng.frame(rules.unplaced_patents())
-            elsewhere = int(counts.loc[counts["placement"].eq("elsewhere"), "n"].sum())
-            notes.append(f"patents: {elsewhere} grant(s) of other divisions left out; {len(unplaced)} with no "
-                         "district found (listed in records/patents_unplaced.csv)")
+    validations, counted = _validations(district, year_basis), _counted(year_basis)
+    duplicated, error_views = {}, []
+    for name in (name for name in RECORD_TYPES if files[name]):
+        sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in files[name]]
+        for i, source in enumerate(sources):
+            eng.source(f"{name}_source_{i}", source)
+        eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
+        eng.view(f"{name}_norm", validations[name].norm)
+        eng.table(f"{name}_tally", queries.tally(validations[name], *counted[name]))
+        flags = eng.frame(queries.tally_flags(validations[name])).iloc[0]
+        duplicated[name] = int(flags["duplicated"]) > 0
+        views = queries.error_views(validations[name], bool(flags["bad"]), duplicated[name])
+        for view, query in views.items():
+            (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
+        error_views += [view for view in views if view.endswith("_errors")]
+    problems = _errors(eng, error_views) if error_views else []
+    if problems:
+        raise DataError(problems)
+    tallies = {name: eng.frame(queries.counts(validations[name], *counted[name], duplicated=dup))
+               for name, dup in duplicated.items()}
+    tables, notes = {}, []
+    flows = unplaced = pd.DataFrame()
+    data_end = district.data_end
+    if "register" in tallies:
+        eng.view("register_entities", rules.register_view())
+        tallied = tallies["register"]
+        data_end = pd.Timestamp(data_end or tallied.loc[tallied["in_district"].astype(bool), "last_day"].max()).date()
+        flows = rules.entity_flows(rules.register_flows(tallied), district.first_year,
+                                   rules.last_complete_year(data_end))
+        tables["market_entities"] = rules.entities_table(flows, district.labels)
+    if "sampling" in tallies:
+        counts = rules.sampling_counts(tallies["sampling"])
+        tables["sampling"] = rules.sampling_table(counts, district.labels)
+        outside = int(counts.loc[~counts["in_district"].astype(bool), "batches"].sum())
+        notes.append(f"sampling: {outside} batch(es) of units outside the district, not counted")
+    if "patents" in tallies:
+        counts = tallies["patents"].rename(columns={"records": "n"})
+        tables["patents"] = rules.patents_table(counts, district.labels)
+        unplaced = eng.frame(rules.unplaced_patents())
+        elsewhere = int(counts.loc[counts["placement"].eq("elsewhere"), "n"].sum())
+        notes.append(f"patents: {elsewhere} grant(s) of other divisions left out; {len(unplaced)} with no "
+                     "district found (listed in records/patents_unplaced.csv)")
     return Result(tables, flows, unplaced, data_end, notes)
 
 
@@ -178,8 +210,9 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
 
     raw_dir, processed_dir = dataset_dirs(dataset)
     eng = make_engine(engine_name, master)
+    work = tempfile.TemporaryDirectory(prefix="amr-records-")
     try:
-        result = aggregate(raw_dir / RECORDS_DIR, eng, year_basis=year_basis)
+        result = aggregate(raw_dir / RECORDS_DIR, eng, year_basis=year_basis, work_dir=Path(work.name))
         problems = []
         for name, table in result.tables.items():
             module = datasets.step(name)
@@ -202,4 +235,5 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
                 paths.append(module.process(out, processed_dir))
     finally:
         eng.close()
+        work.cleanup()
     return paths, result.notes

@@ -1,19 +1,29 @@
 """The records SQL, written once in DuckDB's dialect (Spark runs it transpiled by sqlglot).
 
-Three steps per record type, each a view over the one before:
+Per record type, views over the files (:meth:`analysis.records.engine.Engine.source`):
 
-1. ``<type>_raw``: the files' text cells (:meth:`analysis.records.engine.Engine.load`);
-2. ``<type>_norm``: parsed dates, normalised types, the district a record belongs to;
-3. ``<type>_bad``: the rows failing a check, found in one scan and materialised (normally none);
-4. ``<type>_errors``: one row per problem (kind, file, row, column, value, message).
+1. ``<type>_raw`` (:func:`records`): every file's cells, trimmed, empty as NULL, and each date column
+   twice: as written (text) and as a date (``<column>_day``; parsed from text only where the file
+   stores text, a Parquet date column is taken as it is);
+2. ``<type>_norm``: normalised types, the district a record belongs to (:class:`Validation`);
+3. ``<type>_tally`` (:func:`tally`): ONE pass over the records that checks every row, counts them by the
+   columns the counting rules need and groups the keys once to find those given in several rows;
+4. only when the tally flags something, :func:`error_views` list the problems: ``<type>_bad`` (the rows
+   failing a check, materialised), ``<type>_norm_dup_keys`` (keys in more than one row) and
+   ``<type>_errors`` (one row per problem: kind, file, row, column, value, message);
+5. :func:`counts`: the tally's counts, each key counted once (extra copies taken off, when there are any).
 
-The counting views live in :mod:`analysis.records.rules`. No Python runs per record: everything here
+The counting columns live in :mod:`analysis.records.rules`. No Python runs per record: everything here
 is an SQL expression evaluated by the engine.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from analysis.records.engine import Source
+from analysis.records.fields import DATE_COLUMNS, RecordType
 from analysis.records.identifiers import (
-    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_valid_sql,
+    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_lookup, uscc_valid_sql,
 )
 
 _YMD = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"
@@ -34,6 +44,10 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def parse_date(column: str) -> str:
     """SQL: the date written in ``column`` in any export form, NULL when none fits (or the day does not exist).
 
@@ -52,47 +66,135 @@ def parse_date(column: str) -> str:
             f"CAST(regexp_extract({column}, '{_SERIAL}', 1) AS INTEGER) AS DATE) END")
 
 
-def _error(kind: str, column: str, message_sql: str, where: str) -> tuple[str, str, str, str]:
-    """One check: its kind, the column it names, the message (SQL) and the condition of a bad row (SQL)."""
-    return kind, column, message_sql, where
+def _district(codes, column: str) -> tuple[str, str]:
+    """SQL: the join that finds ``column`` among the district's division ``codes`` and the ``in_district``
+    column it gives (measured alone, a join on a small table costs a sixth of the CPU of ``IN`` with 100 codes)."""
+    codes = sorted(set(codes))
+    if not codes:
+        return "", "FALSE AS in_district"
+    return (f"LEFT JOIN (VALUES {', '.join(f'({_literal(c)})' for c in codes)}) AS district(code) "
+            f"ON district.code = {column}", "district.code IS NOT NULL AS in_district")
 
 
-def _missing(columns) -> list[tuple]:
-    return [_error("missing value", c, "'empty'", f"{c} IS NULL") for c in columns]
+def records(record_type: RecordType, sources: list[Source]) -> str:
+    """SQL ``<type>_raw``: the union of the files' views ``<type>_source_<i>`` (see the module docstring).
+
+    Columns: ``file``, ``row``, every canonical column as text, then ``<column>_day`` per date column.
+    A file's text cell is cast once; only text dates are parsed, a Parquet date is used as stored.
+    """
+    dates = DATE_COLUMNS[record_type.name]
+    parts = []
+    for i, source in enumerate(sources):
+        typed = {c for c in dates if c in source.dates}
+        cells = [f"CAST(NULL AS VARCHAR) AS {c}" if c not in source.columns or c in typed
+                 else f"NULLIF(trim(CAST({c} AS VARCHAR)), '') AS {c}" for c in record_type.names]
+        cells += [f"CAST({c} AS DATE) AS {c}_stored" for c in sorted(typed)]
+        days = [f"{c}_stored AS {c}_day" if c in typed else f"{parse_date(c)} AS {c}_day" if c in source.columns
+                else f"CAST(NULL AS DATE) AS {c}_day" for c in dates]
+        parts.append(f"SELECT file, row, {', '.join(record_type.names)}, {', '.join(days)} FROM ("
+                     f"SELECT {_literal(source.shown)} AS file, CAST(file_row_number + {source.first_row} AS BIGINT) "
+                     f"AS row, {', '.join(cells)} FROM {record_type.name}_source_{i})")
+    return " UNION ALL ".join(parts)
 
 
-def _bad_dates(columns) -> list[tuple]:
-    return [_error("date", c, "concat('not a date: ', " + c + ")", f"{c} IS NOT NULL AND {c}_day IS NULL")
+@dataclass(frozen=True)
+class Check:
+    """One check of a record: its kind, the column it names, the message (SQL) and the condition of a bad row (SQL)."""
+
+    kind: str
+    column: str
+    message: str
+    bad: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What is validated for one record type: ``norm`` (SQL of ``<name>_norm`` over ``<name>_raw``), the
+    per-row ``checks``, the ``key`` and the columns two copies of a key must agree on (``compared``;
+    dates compared as dates, so ``2021年3月5日`` and ``2021-03-05`` are the same day)."""
+
+    name: str
+    key: str
+    norm: str
+    checks: tuple[Check, ...]
+    compared: tuple[str, ...]
+    dates: tuple[str, ...]
+
+
+def _missing(columns, dates=()) -> list[Check]:
+    return [Check("missing value", c, "'empty'", f"{c} IS NULL" + (f" AND {c}_day IS NULL" if c in dates else ""))
             for c in columns]
 
 
-def bad_rows(name: str, checks: list[tuple]) -> str:
+def _bad_dates(columns) -> list[Check]:
+    return [Check("date", c, f"concat('not a date: ', {c})", f"{c} IS NOT NULL AND {c}_day IS NULL") for c in columns]
+
+
+def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None) -> str:
+    """SQL of the table ``<name>_tally``: ONE pass over ``<name>_norm`` that checks every row, counts the
+    rows by ``groups`` (name -> SQL over a record) and finds the keys given in more than one row.
+
+    Rows with ``part = 'count'``: per combination of ``groups``, the rows (``records``), whether one failed
+    a check (``bad``) and the maximum of each of ``latest``. Rows with ``part = 'copies'``: each key found
+    in several rows (``key``) with its number of rows (``records``); normally none. The keys are grouped
+    alone (no values carried per key, so the one large aggregation stays narrow); the common table is read
+    once by DuckDB, which streams it to both aggregations (Spark computes it for each).
+    """
+    latest = latest or {}
+    bad = " OR ".join(f"coalesce({c.bad}, FALSE)" for c in v.checks)
+    per_row = ", ".join(f"{sql} AS {name}" for name, sql in {**groups, **latest}.items())
+    names = ", ".join(groups)
+    maxima = "".join(f", max({name}) AS {name}" for name in latest)
+    nulls = "".join(f"NULL AS {name}, " for name in groups)
+    return (f"WITH checked AS (SELECT {v.key}, {bad} AS bad, {per_row} FROM {v.name}_norm) "
+            f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad{maxima}, "
+            f"CAST(NULL AS VARCHAR) AS key FROM checked GROUP BY {names} UNION ALL "
+            f"SELECT 'copies' AS part, {nulls}copies AS records, CAST(NULL AS BOOLEAN) AS bad"
+            + "".join(f", NULL AS {name}" for name in latest)
+            + f", {v.key} AS key FROM (SELECT {v.key}, count(*) AS copies FROM checked WHERE {v.key} IS NOT NULL "
+            f"GROUP BY {v.key} HAVING count(*) > 1)")
+
+
+def tally_flags(v: Validation) -> str:
+    """SQL: from ``<name>_tally``, whether a row failed a check (``bad``) and how many keys are in several rows."""
+    return f"SELECT coalesce(bool_or(bad), FALSE) AS bad, count(key) AS duplicated FROM {v.name}_tally"
+
+
+def counts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None,
+           duplicated: bool = False) -> str:
+    """SQL: the counts of :func:`tally` with each key counted once: ``groups``, ``records`` (keys), ``bad``
+    and ``latest``. When keys were given in several rows (``duplicated``), their extra rows are taken off
+    their groups: copies that agree fall in the same group, copies that disagree are errors."""
+    latest = latest or {}
+    names = ", ".join(groups)
+    counted = f"SELECT {names}, records, bad{''.join(f', {n}' for n in latest)} FROM {v.name}_tally WHERE part = 'count'"
+    if not duplicated:
+        return counted
+    per_row = ", ".join(f"{groups[name]} AS {name}" for name in groups)
+    extra = (f"SELECT {names}, count(DISTINCT {v.key}) - count(*) AS records, FALSE AS bad"
+             + "".join(f", NULL AS {n}" for n in latest)
+             + f" FROM (SELECT {v.key}, {per_row} FROM {v.name}_norm WHERE {v.key} IN "
+             f"(SELECT key FROM {v.name}_tally WHERE part = 'copies')) GROUP BY {names}")
+    return (f"SELECT {names}, CAST(sum(records) AS BIGINT) AS records, bool_or(bad) AS bad"
+            + "".join(f", max({n}) AS {n}" for n in latest)
+            + f" FROM ({counted} UNION ALL {extra}) GROUP BY {names}")
+
+
+def _bad_rows(v: Validation) -> str:
     """SQL ``<name>_bad``: the rows failing any check, with one flag per check, in one scan of the records."""
-    flags = ", ".join(f"coalesce({where}, FALSE) AS check_{i}" for i, (_, _, _, where) in enumerate(checks))
-    return (f"SELECT * FROM (SELECT *, {flags} FROM {name}_norm) WHERE "
-            + " OR ".join(f"check_{i}" for i in range(len(checks))))
+    flags = ", ".join(f"coalesce({c.bad}, FALSE) AS check_{i}" for i, c in enumerate(v.checks))
+    return (f"SELECT * FROM (SELECT *, {flags} FROM {v.name}_norm) WHERE "
+            + " OR ".join(f"check_{i}" for i in range(len(v.checks))))
 
 
-def errors(name: str, checks: list[tuple], conflicts: str) -> str:
-    """SQL ``<name>_errors``: one row per problem (kind, file, row, column_name, value, message)."""
-    parts = [f"SELECT '{kind}' AS kind, file, row, '{column}' AS column_name, CAST({column} AS VARCHAR) AS value, "
-             f"{message} AS message FROM {name}_bad WHERE check_{i}"
-             for i, (kind, column, message, _) in enumerate(checks)]
-    return " UNION ALL ".join(parts + [conflicts])
-
-
-def duplicate_keys(view: str, key: str) -> str:
-    """SQL: the keys found in more than one row (a hash aggregate on the key alone; materialised)."""
-    return f"SELECT {key} FROM {view} WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1"
-
-
-def _conflicts(view: str, key: str, columns, dates=()) -> str:
+def _conflicts(v: Validation) -> str:
     """Rows whose key an earlier row has with different values: copies that disagree.
 
-    Dates are compared as dates, so one batch exported as ``2021年3月5日`` and as ``2021-03-05`` is one.
-    Only the rows of duplicated keys (``<view>_dup_keys``) are ordered and compared.
+    Only the rows of duplicated keys (``<name>_norm_dup_keys``) are ordered and compared.
     """
-    cells = [f"coalesce(CAST({c}_day AS VARCHAR), {c}, '')" if c in dates else f"coalesce({c}, '')" for c in columns]
+    view, key = f"{v.name}_norm", v.key
+    cells = [f"coalesce(CAST({c}_day AS VARCHAR), {c}, '')" if c in v.dates else f"coalesce({c}, '')"
+             for c in v.compared]
     content = "concat_ws('|', " + ", ".join(cells) + ")"
     window = f"OVER (PARTITION BY {key} ORDER BY file, row)"
     return (f"SELECT 'conflicting duplicate' AS kind, file, row, '{key}' AS column_name, {key} AS value, "
@@ -102,40 +204,48 @@ def _conflicts(view: str, key: str, columns, dates=()) -> str:
             f"WHERE {key} IN (SELECT {key} FROM {view}_dup_keys)) WHERE content <> first_content")
 
 
-def first_copies(view: str, key: str, columns) -> str:
-    """SQL: one row per key with its file, row and ``columns``: the rows of unique keys as they are, one
-    copy of each duplicated key (copies that differ are errors already, so any copy will do)."""
-    dup = f"(SELECT {key} FROM {view}_dup_keys)"
-    return (f"SELECT {key}, file, row, {', '.join(columns)} FROM {view} WHERE {key} NOT IN {dup} UNION ALL "
-            f"SELECT {key}, min(file) AS file, arg_min(row, file) AS row, "
-            + ", ".join(f"min({c}) AS {c}" for c in columns) + f" FROM {view} WHERE {key} IN {dup} GROUP BY {key}")
+def error_views(v: Validation, bad: bool, copies: bool) -> dict[str, str]:
+    """Views (``_bad`` and ``_dup_keys`` are meant to be materialised) that list the problems of ``<name>``:
+    the rows failing a check when ``bad``, the copies that disagree when ``copies`` (keys in several rows)."""
+    views, parts = {}, []
+    if bad:
+        views[f"{v.name}_bad"] = _bad_rows(v)
+        parts += [f"SELECT '{c.kind}' AS kind, file, row, '{c.column}' AS column_name, CAST({c.column} AS VARCHAR) "
+                  f"AS value, {c.message} AS message FROM {v.name}_bad WHERE check_{i}" for i, c in enumerate(v.checks)]
+    if copies:
+        views[f"{v.name}_norm_dup_keys"] = f"SELECT key AS {v.key} FROM {v.name}_tally WHERE part = 'copies'"
+        parts.append(_conflicts(v))
+    if parts:
+        views[f"{v.name}_errors"] = " UNION ALL ".join(parts)
+    return views
 
 
-def sampling_views(year_basis: str) -> dict[str, str]:
-    """Views ``sampling_norm`` and ``sampling_errors``; ``year_basis``: ``sample_date`` or ``report_date``."""
-    norm = (f"SELECT *, {parse_date('sample_date')} AS sample_date_day, {parse_date('report_date')} AS report_date_day "
-            "FROM sampling_raw")
-    checks = _missing(("sample_id", "sample_date", "category", "task_source", "division_code",
-                                        "conclusion"))
-    checks += _bad_dates(("sample_date", "report_date"))
-    if year_basis == "report_date":
-        checks += _missing(("report_date",))
+def sampling(codes=()) -> Validation:
+    """Sampling batches: required cells, dates, 检验结论/任务来源/抽样环节 values, division codes; ``in_district``
+    when the sampled unit's division code is one of ``codes``."""
+    dates = DATE_COLUMNS["sampling"]
+    checks = _missing(("sample_id", "sample_date", "category", "task_source", "division_code", "conclusion"), dates)
+    checks += _bad_dates(dates)
     checks += [
-        _error("conclusion", "conclusion", "concat('unknown 检验结论 ', conclusion, ' (合格 or 不合格)')",
-               f"conclusion IS NOT NULL AND NOT {_in('conclusion', SAMPLING_CONCLUSIONS)}"),
-        _error("task source", "task_source", "concat('unknown 任务来源 ', task_source, ' (国抽, 省抽, 市抽, 县抽)')",
-               f"task_source IS NOT NULL AND NOT {_in('task_source', TASK_SOURCES)}"),
-        _error("stage", "stage", "concat('unknown 抽样环节 ', stage, ' (生产, 流通, 餐饮, 网络)')",
-               f"stage IS NOT NULL AND NOT {_in('stage', STAGES)}"),
-        _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
-        _conflicts("sampling_norm", "sample_id", ("sample_date", "report_date", "category", "subcategory", "stage",
-                                                  "task_source", "division_code", "conclusion", "failed_items",
-                                                  "notice_no"), dates=("sample_date", "report_date")),
+        Check("conclusion", "conclusion", "concat('unknown 检验结论 ', conclusion, ' (合格 or 不合格)')",
+              f"conclusion IS NOT NULL AND NOT {_in('conclusion', SAMPLING_CONCLUSIONS)}"),
+        Check("task source", "task_source", "concat('unknown 任务来源 ', task_source, ' (国抽, 省抽, 市抽, 县抽)')",
+              f"task_source IS NOT NULL AND NOT {_in('task_source', TASK_SOURCES)}"),
+        Check("stage", "stage", "concat('unknown 抽样环节 ', stage, ' (生产, 流通, 餐饮, 网络)')",
+              f"stage IS NOT NULL AND NOT {_in('stage', STAGES)}"),
+        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
+              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
     ]
-    conflicts = checks.pop()
-    return {"sampling_norm": norm, "sampling_norm_dup_keys": duplicate_keys("sampling_norm", "sample_id"),
-            "sampling_bad": bad_rows("sampling", checks), "sampling_errors": errors("sampling", checks, conflicts)}
+    join, in_district = _district(codes, "sampling_raw.division_code")
+    return Validation("sampling", "sample_id", f"SELECT sampling_raw.*, {in_district} FROM sampling_raw {join}", tuple(checks),
+                      ("sample_date", "report_date", "category", "subcategory", "stage", "task_source",
+                       "division_code", "conclusion", "failed_items", "notice_no"), dates)
+
+
+def report_date_required(v: Validation) -> Validation:
+    """Sampling counted by 报告日期: the report date becomes a required cell."""
+    return Validation(v.name, v.key, v.norm, v.checks + tuple(_missing(("report_date",), v.dates)), v.compared,
+                      v.dates)
 
 
 def _entity_type(column: str) -> str:
@@ -144,38 +254,42 @@ def _entity_type(column: str) -> str:
             "ELSE 'enterprises' END")
 
 
-def register_views() -> dict[str, str]:
-    """Views ``register_norm`` and ``register_errors``."""
+def register(codes=()) -> Validation:
+    """The market-entity register: USCC check character and type, dates and their order, division codes;
+    ``in_district`` when the domicile's division code is one of ``codes``."""
     uscc_type = "CASE substr(uscc, 1, 2) " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in USCC_TYPES.items()) + " END"
-    dates = ("founded", "deregistered", "revoked", "moved_out", "moved_in")
-    norm = ("SELECT *, " + ", ".join(f"{parse_date(c)} AS {c}_day" for c in dates)
-            + f", {_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type FROM register_raw")
+    dates = DATE_COLUMNS["register"]
+    # The costly values are computed below the joins, so that the checks referring to them twice (DuckDB
+    # inlines a projection into the one above it) do not compute them twice.
+    join, in_district = _district(codes, "r.division_code")
+    norm = (f"SELECT r.*, {uscc_valid_sql('r.uscc')} AS uscc_valid, {in_district} FROM (SELECT *, "
+            f"{_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type "
+            f"FROM register_raw) AS r {uscc_lookup('r.uscc')} {join}")
     exit_sql = "least(deregistered_day, revoked_day)"
-    checks = _missing(("uscc", "declared_type", "founded", "division_code"))
+    checks = _missing(("uscc", "declared_type", "founded", "division_code"), dates)
     checks += _bad_dates(dates)
     checks += [
-        _error("USCC check digit", "uscc", "concat('not a valid 统一社会信用代码 (GB 32100-2015 check digit): ', uscc)",
-               f"uscc IS NOT NULL AND NOT {uscc_valid_sql('uscc')}"),
-        _error("USCC type", "uscc", "concat('code type ', substr(uscc, 1, 2), ' does not fit 市场主体类型 ', "
-               "declared_type, ' (91 enterprise, 92 individual business, 93 farmers'' cooperative)')",
-               f"uscc IS NOT NULL AND {uscc_valid_sql('uscc')} AND entity_type IS NOT NULL "
-               "AND coalesce(uscc_entity_type, '') <> entity_type"),
-        _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
-        _error("date order", "founded", "'an exit or move before the founding date'",
-               f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)"),
-        _error("date order", "moved_in", "'moved out or exited before it moved in'",
-               f"moved_in_day > least({exit_sql}, moved_out_day)"),
-        _conflicts("register_norm", "uscc", ("declared_type", "founded", "status", "deregistered", "revoked",
-                                             "moved_out", "moved_in", "authority", "division_code"), dates=dates),
+        Check("USCC check digit", "uscc", "concat('not a valid 统一社会信用代码 (GB 32100-2015 check digit): ', uscc)",
+              "uscc IS NOT NULL AND NOT uscc_valid"),
+        Check("USCC type", "uscc", "concat('code type ', substr(uscc, 1, 2), ' does not fit 市场主体类型 ', "
+              "declared_type, ' (91 enterprise, 92 individual business, 93 farmers'' cooperative)')",
+              "uscc_valid AND entity_type IS NOT NULL AND coalesce(uscc_entity_type, '') <> entity_type"),
+        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
+              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
+        Check("date order", "founded", "'an exit or move before the founding date'",
+              f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)"),
+        Check("date order", "moved_in", "'moved out or exited before it moved in'",
+              f"moved_in_day > least({exit_sql}, moved_out_day)"),
     ]
-    conflicts = checks.pop()
-    return {"register_norm": norm, "register_norm_dup_keys": duplicate_keys("register_norm", "uscc"),
-            "register_bad": bad_rows("register", checks), "register_errors": errors("register", checks, conflicts)}
+    return Validation("register", "uscc", norm, tuple(checks),
+                      ("declared_type", "founded", "status", "deregistered", "revoked", "moved_out", "moved_in",
+                       "authority", "division_code"), dates)
 
 
-def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Views ``patents_norm`` and ``patents_errors``; ``divisions``: code -> names found in addresses."""
+def patents(divisions: dict[str, tuple[str, ...]], codes=()) -> Validation:
+    """Patent grants (``divisions``: code -> names found in addresses): 申请号 check digit and type digit
+    against 专利类型, the grant date, division codes; ``in_district`` when the division the grant is placed
+    in (its code, else its address) is one of ``codes``."""
     ptype = "CASE " + " ".join(f"WHEN {_in('patent_type', names)} THEN '{name}'"
                                for name, names in PATENT_TYPES.items()) + " END"
     digits = application_digits_sql("application_no")
@@ -185,29 +299,27 @@ def patents_views(divisions: dict[str, tuple[str, ...]]) -> dict[str, str]:
                           for code, names in divisions.items() for name in names)
     placed = (f"CASE WHEN division_code IS NOT NULL THEN division_code {by_address} END" if by_address
               else "division_code")
-    norm = (f"SELECT *, {parse_date('grant_date')} AS grant_date_day, {ptype} AS patent_kind, "
-            f"{type_digit} AS number_kind, {placed} AS placed_division "
-            f"FROM (SELECT *, {digits} AS digits FROM patents_raw)")
-    checks = _missing(("application_no", "patent_type", "grant_date"))
-    checks += _bad_dates(("grant_date",))
+    join, in_district = _district(codes, "p.placed_division")
+    norm = (f"SELECT p.*, {in_district} FROM (SELECT *, {ptype} AS patent_kind, {type_digit} AS number_kind, "
+            f"{placed} AS placed_division, {application_valid_sql('digits')} AS number_valid "
+            f"FROM (SELECT *, {digits} AS digits FROM patents_raw)) AS p {join}")
+    dates = DATE_COLUMNS["patents"]
+    checks = _missing(("application_no", "patent_type", "grant_date"), dates)
+    checks += _bad_dates(dates)
     checks += [
-        _error("application number", "application_no",
-               "concat('not a valid 申请号 (12 digits, dot, check digit): ', application_no)",
-               f"application_no IS NOT NULL AND NOT {application_valid_sql('digits')}"),
-        _error("patent type", "patent_type", "concat('unknown 专利类型 ', patent_type, ' (发明, 实用新型, 外观设计)')",
-               "patent_type IS NOT NULL AND patent_kind IS NULL"),
-        _error("application type", "application_no",
-               "concat('type digit ', substr(digits, 5, 1), ' of ', application_no, ' does not fit 专利类型 ', patent_type)",
-               f"application_no IS NOT NULL AND {application_valid_sql('digits')} AND patent_kind IS NOT NULL "
-               "AND coalesce(number_kind, '') <> patent_kind"),
-        _error("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-               f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
-        _conflicts("patents_norm", "application_no", ("patent_type", "grant_date", "applicant", "address", "ipc",
-                                                      "division_code"), dates=("grant_date",)),
+        Check("application number", "application_no",
+              "concat('not a valid 申请号 (12 digits, dot, check digit): ', application_no)",
+              "application_no IS NOT NULL AND NOT number_valid"),
+        Check("patent type", "patent_type", "concat('unknown 专利类型 ', patent_type, ' (发明, 实用新型, 外观设计)')",
+              "patent_type IS NOT NULL AND patent_kind IS NULL"),
+        Check("application type", "application_no",
+              "concat('type digit ', substr(digits, 5, 1), ' of ', application_no, ' does not fit 专利类型 ', patent_type)",
+              "number_valid AND patent_kind IS NOT NULL AND coalesce(number_kind, '') <> patent_kind"),
+        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
+              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
     ]
-    conflicts = checks.pop()
-    return {"patents_norm": norm, "patents_norm_dup_keys": duplicate_keys("patents_norm", "application_no"),
-            "patents_bad": bad_rows("patents", checks), "patents_errors": errors("patents", checks, conflicts)}
+    return Validation("patents", "application_no", norm, tuple(checks),
+                      ("patent_type", "grant_date", "applicant", "address", "ipc", "division_code"), dates)
 
 
 def first_errors(view: str, limit: int = 20) -> str:

@@ -38,66 +38,87 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis.records.queries import first_copies
-
 ENTITY_TYPES = ("enterprises", "individual", "cooperatives")
 PATENT_TYPES = ("invention", "utility_model", "design")
 NON_FOOD_MARK = "(非食品)"
-REGISTER_COLUMNS = ("entity_type", "founded_day", "deregistered_day", "revoked_day", "moved_in_day", "moved_out_day",
-                    "division_code")
-SAMPLING_COLUMNS = ("sample_date_day", "report_date_day", "category", "division_code", "conclusion")
-PATENT_COLUMNS = ("grant_date_day", "patent_kind", "placed_division", "applicant", "address")
 #: Entity flows by year: into the district (new, moved_in) and out of it (exit split by kind, moved_out).
 FLOWS = ("new", "moved_in", "deregistered", "revoked", "moved_out")
+_EXIT = "least(deregistered_day, revoked_day)"
+_LEAVE = f"least({_EXIT}, moved_out_day)"
 
 
-def _codes(codes) -> str:
-    return ", ".join(f"'{c}'" for c in codes)
+# What each record is counted by: SQL over one record of ``<type>_norm``, evaluated by
+# :func:`analysis.records.queries.tally` after the copies of a key are grouped into one record.
+
+def sampling_groups(year_basis: str = "sample_date") -> dict[str, str]:
+    """A batch counts in the year of its 抽样日期 (or 报告日期), by category, in or outside the district
+    (``in_district``: its unit's division code is one of the district's)."""
+    return {"year": f"year({year_basis}_day)", "category": "category", "in_district": "in_district",
+            "unqualified": "conclusion = '不合格'"}
 
 
-def register_view(codes) -> str:
-    """SQL ``register_entities``: the contract columns of ``register.parquet`` plus entry and leave dates."""
-    exit_date = "least(deregistered_day, revoked_day)"
+def register_groups() -> dict[str, str]:
+    """An entity of the district (its domicile's division code is one of the district's) enters it when
+    founded (new) or moved in, and leaves it at the earlier of its exit (注销 or 吊销, the earlier one) and
+    its move out."""
+    return {
+        "entity_type": "entity_type", "in_district": "in_district",
+        "entry_year": "year(coalesce(moved_in_day, founded_day))",
+        "entry_flow": "CASE WHEN moved_in_day IS NULL THEN 'new' ELSE 'moved_in' END",
+        "leave_year": f"year({_LEAVE})",
+        "leave_flow": f"CASE WHEN {_LEAVE} IS NULL THEN NULL WHEN {_EXIT} = {_LEAVE} THEN (CASE WHEN "
+                      f"deregistered_day = {_EXIT} THEN 'deregistered' ELSE 'revoked' END) ELSE 'moved_out' END",
+    }
+
+
+#: The latest date of an entity (the export's end, ``data_end``, when district.yaml gives none).
+REGISTER_LATEST = {"last_day": "greatest(founded_day, deregistered_day, revoked_day, moved_in_day, moved_out_day)"}
+
+
+def patent_groups() -> dict[str, str]:
+    """A grant counts in the year of its 授权公告日, by type, placed in the district, elsewhere or nowhere."""
+    return {"year": "year(grant_date_day)", "patent_kind": "patent_kind",
+            "placement": "CASE WHEN in_district THEN 'district' WHEN placed_division IS NULL THEN 'unplaced' "
+                         "ELSE 'elsewhere' END"}
+
+
+def sampling_counts(tallied: pd.DataFrame) -> pd.DataFrame:
+    """Batches and unqualified batches per year, category and ``in_district`` from the tally."""
+    tallied = tallied.assign(unqualified=tallied["records"].where(tallied["unqualified"].astype(bool), 0))
+    return (tallied.groupby(["year", "category", "in_district"], as_index=False)
+            .agg(batches=("records", "sum"), unqualified=("unqualified", "sum")))
+
+
+def register_flows(tallied: pd.DataFrame) -> pd.DataFrame:
+    """Entries and leaves of the district's entities per type, year and flow (for :func:`entity_flows`)."""
+    own = tallied[tallied["in_district"].astype(bool)]
+    entries = own.groupby(["entity_type", "entry_year", "entry_flow"], as_index=False)["records"].sum()
+    leaves = own.dropna(subset=["leave_year"]).groupby(["entity_type", "leave_year", "leave_flow"],
+                                                       as_index=False)["records"].sum()
+    columns = ["entity_type", "year", "flow", "n"]
+    flows = pd.concat([entries.set_axis(columns, axis=1), leaves.set_axis(columns, axis=1)], ignore_index=True)
+    return flows.astype({"year": int, "n": int})
+
+
+def register_view() -> str:
+    """SQL ``register_entities``: one row per entity of the district, the columns of ``register.parquet``."""
+    exit_date = "least(deregistered, revoked)"
+    days = ("founded", "deregistered", "revoked", "moved_in", "moved_out")
     return (
         "SELECT uscc, entity_type, founded, deregistered, revoked, exit_date, "
         "CASE WHEN exit_date IS NULL THEN NULL WHEN deregistered = exit_date THEN 'deregistered' ELSE 'revoked' "
-        "END AS exit_kind, moved_in, moved_out, division_code, coalesce(moved_in, founded) AS entry_date, "
-        "least(exit_date, moved_out) AS leave_date FROM ("
-        "SELECT uscc, entity_type, founded_day AS founded, deregistered_day AS deregistered, revoked_day AS revoked, "
-        f"{exit_date} AS exit_date, moved_in_day AS moved_in, moved_out_day AS moved_out, division_code "
-        f"FROM ({first_copies('register_norm', 'uscc', REGISTER_COLUMNS)}) WHERE division_code IN ({_codes(codes)}))")
-
-
-ENTITY_FLOWS = (
-    "SELECT entity_type, year(entry_date) AS year, CASE WHEN moved_in IS NULL THEN 'new' ELSE 'moved_in' END AS flow, "
-    "count(*) AS n FROM register_entities GROUP BY 1, 2, 3 UNION ALL "
-    "SELECT entity_type, year(leave_date) AS year, CASE WHEN exit_date IS NOT NULL AND exit_date = leave_date "
-    "THEN exit_kind ELSE 'moved_out' END AS flow, count(*) AS n FROM register_entities "
-    "WHERE leave_date IS NOT NULL GROUP BY 1, 2, 3")
-"""SQL: entries and leaves per entity type, year and flow (a few hundred rows at any scale)."""
-
-DATA_END = ("SELECT max(d) AS data_end FROM (SELECT greatest(founded, deregistered, revoked, moved_in, moved_out) "
-            "AS d FROM register_entities)")
-
-
-def sampling_counts(codes, year_basis: str = "sample_date") -> str:
-    """SQL: batches and unqualified batches per year and category, with the district's rows marked."""
-    return (f"SELECT year({year_basis}_day) AS year, category, division_code IN ({_codes(codes)}) AS in_district, "
-            "count(*) AS batches, sum(CASE WHEN conclusion = '不合格' THEN 1 ELSE 0 END) AS unqualified "
-            f"FROM ({first_copies('sampling_norm', 'sample_id', SAMPLING_COLUMNS)}) GROUP BY 1, 2, 3")
-
-
-def patent_counts(codes) -> str:
-    """SQL: grants per year, type and placement (``district``, ``elsewhere``, ``unplaced``)."""
-    return (f"SELECT year(grant_date_day) AS year, patent_kind, CASE WHEN placed_division IN ({_codes(codes)}) "
-            "THEN 'district' WHEN placed_division IS NULL THEN 'unplaced' ELSE 'elsewhere' END AS placement, "
-            f"count(*) AS n FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) GROUP BY 1, 2, 3")
+        f"END AS exit_kind, moved_in, moved_out, division_code FROM (SELECT *, {exit_date} AS exit_date FROM ("
+        "SELECT uscc, any_value(entity_type) AS entity_type, "
+        + ", ".join(f"any_value({d}_day) AS {d}" for d in days)
+        + ", any_value(division_code) AS division_code FROM register_norm WHERE in_district "
+        "GROUP BY uscc))")
 
 
 def unplaced_patents() -> str:
     """SQL: the grants whose district could not be found (listed in the output, never dropped silently)."""
-    return (f"SELECT file, row, application_no, applicant, address FROM ({first_copies('patents_norm', 'application_no', PATENT_COLUMNS)}) "
-            "WHERE placed_division IS NULL ORDER BY file, row")
+    return ("SELECT file, row, application_no, applicant, address FROM (SELECT file, row, application_no, applicant, "
+            "address, row_number() OVER (PARTITION BY application_no ORDER BY file, row) AS copy FROM patents_norm "
+            "WHERE placed_division IS NULL) WHERE copy = 1 ORDER BY file, row")
 
 
 def last_complete_year(data_end: dt.date) -> int:
@@ -106,7 +127,7 @@ def last_complete_year(data_end: dt.date) -> int:
 
 
 def entity_flows(flows: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
-    """Year-end stock and every flow per year and entity type, from the engine's :data:`ENTITY_FLOWS`.
+    """Year-end stock and every flow per year and entity type, from :func:`register_flows`.
 
     One row per year from ``first_year - 1`` (stock only) to ``last_year``; flows of years before
     ``first_year`` enter the stocks only.

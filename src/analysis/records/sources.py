@@ -4,7 +4,7 @@ Files live in ``data/raw/<dataset>/records/``; a file's record type is the start
 (``sampling_2021-01.csv``, ``register.parquet``, ``patents_2021.xlsx``). A CSV in GBK/GB18030 is
 transcoded to UTF-8 into a temporary folder in one streaming pass (1 MiB at a time), an xlsx workbook
 is written to a temporary Parquet file (every cell as text; a date cell as ``YYYY-MM-DD``); raw files are
-never modified.
+never modified. A Parquet column stored as a date or timestamp is read as a date (no text round trip).
 """
 from __future__ import annotations
 
@@ -95,8 +95,11 @@ def prepare(path: Path, record_type: RecordType, work_dir: Path) -> Source:
     """The engine's view of one record file; a header lacking required columns is a :class:`DataError`."""
     shown = display_path(path)
     suffix = path.suffix.lower()
+    typed: set[str] = set()
     if suffix == ".parquet":
-        target, kind, headers = path, "parquet", pq.read_schema(path).names
+        schema = pq.read_schema(path)
+        target, kind, headers = path, "parquet", schema.names
+        typed = {f.name for f in schema if pa.types.is_date(f.type) or pa.types.is_timestamp(f.type)}
     elif suffix == ".xlsx":
         (target, headers), kind = _xlsx_to_parquet(path, work_dir), "parquet"
     else:
@@ -107,4 +110,4 @@ def prepare(path: Path, record_type: RecordType, work_dir: Path) -> Source:
     if problems:
         raise DataError([Problem(shown, 1, None, p, f"a {record_type.zh} ({record_type.name}) export header")
                          for p in problems])
-    return Source(target, kind, columns, shown)
+    return Source(target, kind, columns, shown, dates=frozenset(c for c, header in columns.items() if header in typed))
