@@ -220,6 +220,11 @@ def error_views(v: Validation, bad: bool, copies: bool) -> dict[str, str]:
     return views
 
 
+#: A division code, where given, has six digits (GB/T 2260).
+DIVISION_CODE_CHECK = Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
+                            f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')")
+
+
 def sampling(codes=()) -> Validation:
     """Sampling batches: required cells, dates, 检验结论/任务来源/抽样环节 values, division codes; ``in_district``
     when the sampled unit's division code is one of ``codes``."""
@@ -233,8 +238,7 @@ def sampling(codes=()) -> Validation:
               f"task_source IS NOT NULL AND NOT {_in('task_source', TASK_SOURCES)}"),
         Check("stage", "stage", "concat('unknown 抽样环节 ', stage, ' (生产, 流通, 餐饮, 网络)')",
               f"stage IS NOT NULL AND NOT {_in('stage', STAGES)}"),
-        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
+        DIVISION_CODE_CHECK,
     ]
     join, in_district = _district(codes, "sampling_raw.division_code")
     return Validation("sampling", "sample_id", f"SELECT sampling_raw.*, {in_district} FROM sampling_raw {join}", tuple(checks),
@@ -274,8 +278,7 @@ def register(codes=()) -> Validation:
         Check("USCC type", "uscc", "concat('code type ', substr(uscc, 1, 2), ' does not fit 市场主体类型 ', "
               "declared_type, ' (91 enterprise, 92 individual business, 93 farmers'' cooperative)')",
               "uscc_valid AND entity_type IS NOT NULL AND coalesce(uscc_entity_type, '') <> entity_type"),
-        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
+        DIVISION_CODE_CHECK,
         Check("date order", "founded", "'an exit or move before the founding date'",
               f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)"),
         Check("date order", "moved_in", "'moved out or exited before it moved in'",
@@ -315,8 +318,7 @@ def patents(divisions: dict[str, tuple[str, ...]], codes=()) -> Validation:
         Check("application type", "application_no",
               "concat('type digit ', substr(digits, 5, 1), ' of ', application_no, ' does not fit 专利类型 ', patent_type)",
               "number_valid AND patent_kind IS NOT NULL AND coalesce(number_kind, '') <> patent_kind"),
-        Check("division code", "division_code", "concat('not a 6-digit division code: ', division_code)",
-              f"division_code IS NOT NULL AND NOT regexp_matches(division_code, '{DIVISION}')"),
+        DIVISION_CODE_CHECK,
     ]
     return Validation("patents", "application_no", norm, tuple(checks),
                       ("patent_type", "grant_date", "applicant", "address", "ipc", "division_code"), dates)
