@@ -73,9 +73,11 @@ def test_strip_volatile_removes_timings():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     nb.metadata["papermill"] = {"duration": 1.0}
     nb.cells[0].metadata.update({"papermill": {"duration": 1.0}, "execution": {"x": 1}, "tags": ["a"]})
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["injected-parameters"]}))
     out = runner.strip_volatile(nb)
     assert "papermill" not in out.metadata
     assert out.cells[0].metadata == {"tags": ["a"]}
+    assert out.cells[1].id == "injected-parameters"  # papermill's is random: two builds would differ
 
 
 def _notebook(path, sources):

@@ -372,11 +372,14 @@ def notebook_parameters(name: str, params: dict, out_dir: str) -> dict:
 
 
 def strip_volatile(nb):
-    """Remove run timings and paths, which change on every run, from a notebook's metadata."""
+    """Remove what changes on every run: timings and paths in the metadata, and the random id papermill
+    gives the cell of injected parameters (named after its tag instead)."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
     return nb
 
 
