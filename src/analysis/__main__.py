@@ -11,18 +11,13 @@ from analysis.readers.io import DataError, display_path
 
 
 def _process(args) -> int:
+    from analysis.build import orchestrate, plan
     from analysis.readers import datasets
 
     if args.params is not None:
-        from analysis.build import orchestrate, plan
-
         lines = orchestrate.process_tables(args.params, plan.load(args.params))
     else:
-        lines = []
-        for name in args.names or list(datasets.STEPS):
-            before = [p.stat().st_mtime_ns for p in dataset_dirs(args.dataset)[1].glob(f"{name}.csv")]
-            path = datasets.process(name, args.dataset)
-            lines.append(f"{'unchanged' if before == [path.stat().st_mtime_ns] else 'wrote'} {display_path(path)}")
+        lines = [orchestrate.process_table(name, args.dataset) for name in args.names or list(datasets.STEPS)]
     print("\n".join(lines))
     return 0
 

@@ -14,7 +14,6 @@ package, a notebook); this decides what, by content, in one process, so that eve
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from analysis.build import plan, runner
@@ -33,8 +32,18 @@ def aggregate_records(dataset: str) -> list[str]:
     return [f"wrote {display_path(p)}" for p in paths] + list(notes)
 
 
+def process_table(name: str, dataset: str, sheet: str | None = None) -> str:
+    """One dataset step's raw table validated and written; a line saying whether its file changed."""
+    from analysis.readers import datasets
+
+    _, processed_dir = dataset_dirs(dataset)
+    before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
+    path = datasets.process(name, dataset, sheet=sheet)
+    return f"{'unchanged' if before == [path.stat().st_mtime_ns] else 'wrote'} {display_path(path)}"
+
+
 def process_tables(params_path: Path | str, params: dict) -> list[str]:
-    """Validate and write every processed table the build reads; record their hashes. One line per table."""
+    """Validate and write every processed table the build reads (removing one whose raw file is gone); a line each."""
     from analysis.readers import datasets
 
     dataset = str(params.get("dataset", "public"))
@@ -46,11 +55,7 @@ def process_tables(params_path: Path | str, params: dict) -> list[str]:
     raw_dir, processed_dir = dataset_dirs(dataset)
     if (raw_dir / "records").is_dir():  # tables only in records: the records step wrote them
         names = [n for n in names if any(raw_dir.glob(f"{Path(datasets.step(n).RAW_FILE).stem}.*"))]
-    lines = []
-    for name in names:
-        before = [p.stat().st_mtime_ns for p in processed_dir.glob(f"{name}.csv")]
-        path = datasets.process(name, dataset, sheet=sheets.get(name))
-        lines.append(f"{'unchanged' if before == [path.stat().st_mtime_ns] else 'wrote'} {display_path(path)}")
+    lines = [process_table(name, dataset, sheets.get(name)) for name in names]
     for name in plan.STEPS:
         stale = processed_dir / f"{name}.csv"
         if not plan.has_input(raw_dir, name) and stale.is_file():
@@ -83,11 +88,10 @@ def build(params_path: Path | str, kernels: int | None = None) -> Path:
     out_dir = PROJ_ROOT / plan.build_dir(params_path)
     names = list(params["notebooks"])
     inputs, built = out_dir / ".build" / "inputs.sha256", out_dir / ".build" / "built.sha256"
-    size = min(kernels or os.cpu_count() or 1, len(names))
     sources = [NOTEBOOKS_DIR / f"{n}.ipynb" for n in names]
     early = any(runner.stale_reason(out_dir, n, params) for n in names) or not (
         built.is_file() and inputs.is_file() and built.read_bytes() == inputs.read_bytes())
-    pool = runner.KernelPool(sources, size) if early else None
+    pool = runner.KernelPool(sources, kernels) if early else None
     try:
         for step in (lambda: aggregate_records(str(params.get("dataset", "public"))),
                      lambda: process_tables(params_path, params), lambda: extract_summary(params, out_dir)):
@@ -99,7 +103,7 @@ def build(params_path: Path | str, kernels: int | None = None) -> Path:
         for name, reason in stale.items():
             print(f"{name}: {reason}", flush=True)
         if stale:
-            pool = pool or runner.KernelPool(sources, size)
+            pool = pool or runner.KernelPool(sources, kernels)
             runner.run_stale(pool, list(stale), params_path, params, out_dir)
     finally:
         if pool is not None:

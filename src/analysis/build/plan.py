@@ -274,13 +274,14 @@ def write_plan(params_path: Path | str) -> Path:
     _, build_steps = steps(params)
     raw_dir, _ = dataset_dirs(str(params.get("dataset", "public")))
     sheets = yaml.safe_dump(params.get("sheets") or {}, allow_unicode=True, sort_keys=True)
-    records = sorted(p for p in (raw_dir / "records").rglob("*") if p.is_file()) if raw_dir.is_dir() else []
+    tree = sorted((raw_dir / "records").rglob("*")) if raw_dir.is_dir() else []
+    records = [p for p in tree if p.is_file()]
     texts = sorted({t for name in params["notebooks"] for t in text_inputs(name, params)})
     record = write_if_changed(PROJ_ROOT / build_dir(params_path) / ".build" / "inputs.sha256",
                               "".join(input_record(raw_table(raw_dir, s)) for s in build_steps)
                               + input_record(raw_dir / GAPS_FILE)
                               + "".join(map(input_record, [*records, *texts])) + f"sheets: {sheets}")
-    folders = [raw_dir, *sorted(p for p in (raw_dir / "records").rglob("*") if p.is_dir())] if raw_dir.is_dir() else []
+    folders = [raw_dir, *(p for p in tree if p.is_dir())] if raw_dir.is_dir() else []
     read = [raw_dir.parent, *folders, *sorted(p for p in raw_dir.glob("*") if p.is_file()), *records,
             *texts, *{t.parent for t in texts}, record]
     plan_state.record(str(params_path), [str(p) for p in read])

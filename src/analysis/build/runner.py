@@ -101,8 +101,8 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "matplotlib_inline.backend_inline")
 
 def import_build_modules(part: str) -> None:
     """Import, in this process, what a build's processes import: ``kernel`` (:data:`KERNEL_MODULES`) or
-    ``analysis`` (the build itself and every notebook's imports). `make venv` runs both once, side by side,
-    so that Python caches the compiled modules (.pyc) then, rather than in every process of the first build."""
+    ``analysis`` (the build itself and every notebook's imports). `make test` runs both once, side by side,
+    so that Python caches the compiled modules (.pyc) before its test processes start."""
     import importlib
 
     if part == "kernel":
@@ -229,9 +229,11 @@ class KernelPool:
     every kernel and removes its folder.
     """
 
-    def __init__(self, sources: list[Path], size: int | None = None):
+    def __init__(self, sources: list[Path], kernels: int | None = None):
+        """Kernels for notebooks ``sources``: ``kernels`` of them (default one per core), at most one per source."""
         warm_up = warm_up_code(sorted(set(sources)))
-        self.kernels = [Kernel(warm_up) for _ in range(max(1, size or os.cpu_count() or 1))]
+        size = max(1, min(kernels or os.cpu_count() or 1, len(sources)))
+        self.kernels = [Kernel(warm_up) for _ in range(size)]
         self.todo: queue.Queue = queue.Queue()
         self.stopping = threading.Event()
         # On a first run Python compiles every module it imports (and caches it): the other kernels start
@@ -276,31 +278,44 @@ class KernelPool:
         for thread in self.threads:
             thread.join(10)
 
-    def _wait(self, done: threading.Event) -> None:
-        while not done.wait(0.2):  # in steps, so that Ctrl-C reaches this thread
-            pass
+    def _run_tasks(self, tasks: list) -> None:
+        """Queue ``tasks`` (each called with a kernel and its start failure, if any) and wait until all ran."""
+        finished: queue.Queue = queue.Queue()
+
+        def reporting(task):
+            def call(kernel: Kernel, failure: str | None) -> None:
+                try:
+                    task(kernel, failure)
+                finally:
+                    finished.put(None)
+            return call
+
+        for task in tasks:
+            self.todo.put(reporting(task))
+        for _ in tasks:
+            while True:  # in steps, so that Ctrl-C reaches this thread
+                try:
+                    finished.get(timeout=0.2)
+                    break
+                except queue.Empty:
+                    pass
 
     def check(self, params_path: Path | str) -> list[str]:
         """A build's notebook parameters checked against the data on the first free warm kernel."""
-        problems, done = [], threading.Event()
+        problems: list[str] = []
 
         def task(kernel: Kernel, failure: str | None) -> None:
             try:
                 problems.extend([failure] if failure else kernel.check(params_path))
             except Exception as err:  # noqa: BLE001
                 problems.append(f"the parameter check failed: {type(err).__name__}: {err}")
-            finally:
-                done.set()
 
-        self.todo.put(task)
-        self._wait(done)
+        self._run_tasks([task])
         return problems
 
     def run(self, jobs: list[Job], quiet: bool = False) -> None:
         """Execute ``jobs``, each on the next free kernel; the failures are raised together at the end."""
         failures: dict[str, str] = {}
-        left, done = [len(jobs)], threading.Event()
-        lock = threading.Lock()
 
         def task(job: Job):
             def run_on(kernel: Kernel, failure: str | None) -> None:
@@ -324,25 +339,16 @@ class KernelPool:
                                 kernel.restart()
                             except Exception:  # noqa: BLE001 (the next notebook on it fails and says so)
                                 pass
-                finally:
-                    with lock:
-                        left[0] -= 1
-                        if left[0] == 0:
-                            done.set()
             return run_on
 
-        if not jobs:
-            return
-        for job in jobs:
-            self.todo.put(task(job))
-        self._wait(done)
+        self._run_tasks([task(job) for job in jobs])
         if failures:
             raise RunError("\n".join(failures[job.name] for job in jobs if job.name in failures))
 
 
 def run_jobs(jobs: list[Job], kernels: int | None = None, quiet: bool = False) -> None:
     """Execute ``jobs`` on ``kernels`` warm kernels (default: one per core, at most one per job)."""
-    with KernelPool([job.source for job in jobs], min(kernels or os.cpu_count() or 1, len(jobs))) as pool:
+    with KernelPool([job.source for job in jobs], kernels) as pool:
         _import_papermill()  # while the kernels start
         pool.run(jobs, quiet)
 
@@ -464,8 +470,7 @@ def run_many(names: list[str], params_path: Path | str = DEFAULT_PARAMS, out_dir
     """
     params = load_params(params_path)
     out_dir = out_dir or build_dir(params_path)
-    size = min(kernels or os.cpu_count() or 1, len(names))
-    with KernelPool([NOTEBOOKS_DIR / f"{n}.ipynb" for n in names], size) as pool:
+    with KernelPool([NOTEBOOKS_DIR / f"{n}.ipynb" for n in names], kernels) as pool:
         return run_stale(pool, names, params_path, params, out_dir, quiet)
 
 
