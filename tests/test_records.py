@@ -4,11 +4,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -54,25 +56,37 @@ def test_published_credit_codes_have_the_right_check_character(uscc):
     assert identifiers.uscc_check_char(uscc[:17]) == uscc[17]
 
 
-def test_sql_check_digits_agree_with_python_on_random_codes():
+def test_engine_check_digits_agree_with_python_on_random_codes():
     rng = np.random.default_rng(0)
     codes, numbers = [], []
-    for _ in range(300):
+    for _ in range(1500):  # 3,000 codes and more below: DuckDB calls the USCC function once per 2,048 rows
         body = "9" + "".join(rng.choice(list(identifiers.USCC_CHARS), 16))
         good = body + identifiers.uscc_check_char(body)
         codes += [(good, True), (body + next(c for c in "0A" if c != good[-1]), False)]
         digits = "".join(map(str, rng.integers(0, 10, 12)))
         check = identifiers.application_check_char(digits)
         numbers += [(f"CN{digits}.{check}", True), (f"{digits}{'0' if check != '0' else '1'}", False)]
-    codes += [("91350102MA00000017", False), ("91350102MA0000001", False), ("9135O102MA00000017", False)]
+    good = _uscc("91", 17)
+    codes += [(good, True), (good.lower(), False), (good[:-1], False), (good + "0", False), (" " + good[1:], False),
+              ("9135O102MA00000017", False),  # O is not in the alphabet
+              (good[:12] + "中文", False),  # 18 bytes, 14 characters
+              ("", False), (None, False)]
     frame = pd.DataFrame(codes, columns=["u", "expected"]).rename_axis("i").reset_index()
-    got = duckdb.sql(f"SELECT i, {identifiers.uscc_valid_sql('u')} AS ok FROM frame {identifiers.uscc_lookup('u')} "
-                     "ORDER BY i").df()["ok"]
+    con = DuckDBEngine().con
+    got = con.sql(f"SELECT i, {identifiers.uscc_valid_sql('u')} AS ok FROM frame ORDER BY i").df()["ok"]
     assert got.tolist() == frame["expected"].tolist()
     frame = pd.DataFrame(numbers, columns=["a", "expected"])
     digits = identifiers.application_digits_sql("a")
     got = duckdb.sql(f"SELECT {identifiers.application_valid_sql(digits)} AS ok FROM frame").df()["ok"]
     assert got.tolist() == frame["expected"].tolist()
+
+
+def test_uscc_function_reads_a_slice_of_an_arrow_array_and_keeps_nulls():
+    good = [_uscc("91", i) for i in range(6)]
+    codes = pa.array(["x", *good[:3], None, good[3][:-1] + "Z", *good[3:]])
+    assert identifiers.uscc_valid(codes.slice(1, 7)).to_pylist() == [True, True, True, None, False, True, True]
+    assert identifiers.uscc_valid(pa.chunked_array([codes.slice(1, 3), codes.slice(7, 1)])).to_pylist() == [True] * 4
+    assert identifiers.uscc_valid(codes.slice(0, 0)).to_pylist() == []
 
 
 def test_application_check_character_ten_is_x():
@@ -96,13 +110,17 @@ def test_dates_in_every_export_form(written, expected):
 
 # --- validation --------------------------------------------------------------------------------------------------
 
-def test_problems_name_file_row_and_column_and_nothing_is_counted(tmp_path):
+def _bad_register_rows() -> list[str]:
     good = _uscc("91", 1)
-    rows = [f"{good},有限责任公司,2020-01-02,,,,,350102",
+    return [f"{good},有限责任公司,2020-01-02,,,,,350102",
             f"{good[:-1]}{'1' if good[-1] != '1' else '2'},有限责任公司,2020-01-02,,,,,350102",  # check digit
             f"{_uscc('92', 2)},有限责任公司,2020-01-02,,,,,350102",  # 92 = individual, declared enterprise
             f"{_uscc('91', 3)},有限责任公司,2020-02-30,,,,,350102",  # no such day
             f"{_uscc('91', 4)},有限责任公司,2020-02-03,2019-05-01,,,,350102"]  # exit before founding
+
+
+def test_problems_name_file_row_and_column_and_nothing_is_counted(tmp_path):
+    rows = _bad_register_rows()
     folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
     with pytest.raises(DataError) as err:
         _aggregate(folder)
@@ -299,6 +317,31 @@ def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
     assert (processed / "d" / "register.parquet").is_file()
 
 
+# --- engines -----------------------------------------------------------------------------------------------------
+
+def test_duckdb_passes_run_side_by_side_and_see_each_others_views():
+    eng = DuckDBEngine()
+    together = threading.Barrier(3, timeout=30)  # broken unless the three passes run at the same time
+
+    def task(n, barrier=None):
+        def run():
+            if barrier:
+                barrier.wait()
+            eng.table(f"part_{n}", f"SELECT range AS x FROM range({n})")
+            return int(eng.frame(f"SELECT count(*) AS n FROM part_{n}")["n"].iloc[0])
+        return run
+
+    assert eng.concurrently([task(3, together), task(5, together), task(7, together)]) == [3, 5, 7]
+    # Tables made by the passes' threads are read by the thread that goes on from their results.
+    assert eng.frame("SELECT (SELECT count(*) FROM part_3) + (SELECT count(*) FROM part_7) AS n")["n"].iloc[0] == 10
+
+    def fails():
+        eng.frame("SELECT * FROM no_such_table")
+
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        eng.concurrently([task(2), fails])
+
+
 # --- Spark --------------------------------------------------------------------------------------------------------
 
 REQUIRE_SPARK = os.environ.get("AMR_REQUIRE_SPARK") == "1"
@@ -329,7 +372,7 @@ def test_spark_and_duckdb_give_identical_tables(example, spark_engine):
 
 
 def test_spark_finds_the_same_problems(tmp_path, spark_engine):
-    rows = [f"{_uscc('91', i)},有限责任公司,2020-13-{i:02d},,,,,350102" for i in range(1, 4)]
+    rows = _bad_register_rows() + [f"{_uscc('91', i)},有限责任公司,2020-13-{i:02d},,,,,350102" for i in range(5, 8)]
     folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
     with pytest.raises(DataError) as on_duckdb:
         _aggregate(folder)

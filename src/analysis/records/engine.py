@@ -5,24 +5,37 @@ transpiles every statement to Spark SQL with sqlglot, so both engines execute th
 An engine knows three things: how to expose one file as a view of its columns, as typed in the file, with
 their row numbers (:meth:`Engine.source`), how to name an intermediate result (:meth:`Engine.view`) and
 how to bring a small result back as a pandas DataFrame (:meth:`Engine.frame`). Everything else, from
-trimming cells to counting, is SQL in :mod:`analysis.records.queries` and :mod:`analysis.records.rules`.
+trimming cells to counting, is SQL in :mod:`analysis.records.queries` and :mod:`analysis.records.rules`,
+which may call the vectorised functions of :data:`FUNCTIONS` (one Python function over Arrow arrays,
+registered in both engines under the same name).
 """
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import sqlglot
+
+from analysis.records.identifiers import uscc_valid
 
 #: DuckDB's memory cap unless ``AMR_DUCKDB_MEMORY`` says otherwise (spills to a temporary folder beyond it).
 DEFAULT_MEMORY_LIMIT = "1GB"
 DEFAULT_SPARK_MASTER = "local[*]"
 ENGINES = ("duckdb", "spark")
+T = TypeVar("T")
+#: SQL functions computed by Python over Arrow arrays, a batch of rows per call: name -> (function,
+#: argument type, result type); DuckDB and Spark register the same function.
+FUNCTIONS = {"uscc_valid": (uscc_valid, "VARCHAR", "BOOLEAN")}
 
 
 @dataclass(frozen=True)
@@ -77,20 +90,58 @@ class Engine:
     def close(self) -> None:
         """Release the engine's resources (a shared Spark session is kept)."""
 
+    def concurrently(self, tasks: list[Callable[[], T]]) -> list[T]:
+        """The results of independent ``tasks`` (each record type's pass), in order; here one after another."""
+        return [task() for task in tasks]
+
 
 class DuckDBEngine(Engine):
-    """DuckDB in this process: files are read in place, memory capped at ``memory_limit``."""
+    """DuckDB in this process: files are read in place, memory capped at ``memory_limit``.
+
+    Views and tables live in a private in-memory database; each thread has its own connection to it
+    (:attr:`con`), so that :meth:`concurrently` can run the record types' passes side by side.
+    """
 
     name = "duckdb"
 
     def __init__(self, memory_limit: str | None = None, threads: int | None = None):
-        self.con = duckdb.connect(config={"memory_limit": memory_limit or os.environ.get(
+        self._database = duckdb.connect(config={"memory_limit": memory_limit or os.environ.get(
             "AMR_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT), "preserve_insertion_order": True})
-        self.con.execute("SET enable_progress_bar = false")
+        self._local = threading.local()
+        self._connections = [self._database]
+        self._local.con = self._database
+        self._database.execute("SET enable_progress_bar = false")
         # Spills go to the system's temporary folder, never into the project.
-        self.con.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'amr-records-duckdb')}")
+        self._database.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'amr-records-duckdb')}")
         if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
+            self._database.execute(f"SET threads = {int(threads)}")
+        for name, (function, argument, result) in FUNCTIONS.items():
+            self._database.create_function(name, function, [argument], result, type="arrow")
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's connection to the engine's database (a DuckDB connection serves one thread at a time)."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = self._database.cursor()
+            con.execute("SET enable_progress_bar = false")
+            self._connections.append(con)
+        return con
+
+    def concurrently(self, tasks: list[Callable[[], T]]) -> list[T]:
+        """Each task in a thread of its own. DuckDB reads a Parquet row group on one core, so a file of one
+        large row group (a million rows, as pyarrow writes them) keeps one core busy: passes over different
+        files overlap instead. On an interrupt every running query is cancelled."""
+        with ThreadPoolExecutor(len(tasks)) as pool:
+            futures = [pool.submit(task) for task in tasks]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                for con in self._connections:
+                    con.interrupt()
+                raise
 
     def _scan(self, source: Source) -> str:
         path = _literal(source.path.as_posix())
@@ -104,10 +155,10 @@ class DuckDBEngine(Engine):
         self.view(view, f"SELECT file_row_number, {columns} FROM {self._scan(source)}")
 
     def view(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {query}")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
     def table(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
     def frame(self, query: str) -> pd.DataFrame:
         return self.con.execute(query).df()
@@ -119,7 +170,7 @@ class DuckDBEngine(Engine):
                          f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{pairs}}})")
 
     def close(self) -> None:
-        self.con.close()
+        self._database.close()
 
 
 _SPARK_SESSIONS: dict[str, object] = {}
@@ -135,6 +186,10 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
     if master not in _SPARK_SESSIONS:
         from pyspark.sql import SparkSession
 
+        # The Python workers that run :data:`FUNCTIONS` use this interpreter (and its packages); on a
+        # cluster, set PYSPARK_PYTHON to an interpreter with this package installed on every worker.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
         _SPARK_SESSIONS[master] = (
             SparkSession.builder.master(master).appName("amr-review records")
             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
@@ -145,13 +200,24 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
     return _SPARK_SESSIONS[master]
 
 
+def _on_series(function):
+    """``function`` (Arrow array -> Arrow array) as Spark's pandas UDFs call it (a pandas Series per batch)."""
+    def on_series(values: pd.Series) -> pd.Series:
+        return function(pa.array(values, pa.string())).to_pandas()
+    return on_series
+
+
 class SparkEngine(Engine):
     """PySpark on ``master`` (``local[*]`` by default): the same SQL, transpiled from DuckDB's dialect."""
 
     name = "spark"
 
     def __init__(self, master: str | None = None):
+        from pyspark.sql.functions import pandas_udf
+
         self.spark = spark_session(master or DEFAULT_SPARK_MASTER)
+        for name, (function, _, result) in FUNCTIONS.items():
+            self.spark.udf.register(name, pandas_udf(_on_series(function), result.lower()))
 
     @staticmethod
     def transpile(query: str) -> str:

@@ -1,4 +1,4 @@
-"""Check digits of the identifiers in records, as SQL expressions (run inside the engine) and in Python.
+"""Check digits of the identifiers in records, run inside the engine, and in Python.
 
 - 统一社会信用代码 (USCC, GB 32100-2015): 18 characters from ``0-9A-HJ-NPQRTUWXY`` (no I, O, S, V, Z);
   characters 1-2 are the registration authority and type (91 enterprise, 92 individual business,
@@ -9,9 +9,14 @@
   weighted ``2,3,4,5,6,7,8,9,2,3,4,5``, summed, mod 11 (10 written X). ``CN`` and ``ZL`` prefixes and
   a missing dot are accepted.
 
-The Python functions generate valid identifiers (the example district) and check the SQL in tests.
+The USCC check is :func:`uscc_valid`, vectorised over Arrow arrays and registered in each engine as the
+SQL function ``uscc_valid``; the 申请号 check is SQL (:func:`application_valid_sql`). The one-code Python
+functions generate valid identifiers (the example district) and check the engines' results in tests.
 """
 from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -32,40 +37,46 @@ def application_check_char(digits12: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
-#: The first 17 characters of a USCC as chunks (start, length) whose weighted sums are looked up, not computed.
-USCC_CHUNKS = ((1, 3), (4, 3), (7, 3), (10, 3), (13, 3), (16, 2))
+#: Each byte's value in the USCC alphabet; 255 for a byte outside it.
+_USCC_VALUES = np.full(256, 255, np.uint8)
+_USCC_VALUES[np.frombuffer(USCC_CHARS.encode("ascii"), np.uint8)] = np.arange(len(USCC_CHARS), dtype=np.uint8)
+_USCC_WEIGHTS = np.array(USCC_WEIGHTS, np.float32)  # float32 products are exact: at most 17 * 30 * 30
 
 
-def _uscc_chunk_sums(start: int, length: int) -> str:
-    """SQL: every string of ``length`` characters of the USCC alphabet (31^3 = 29,791 at most) and its
-    weighted sum at position ``start``: a small table, built by the engine from the alphabet."""
-    alphabet = "(VALUES " + ", ".join(f"('{c}', {i})" for i, c in enumerate(USCC_CHARS)) + ")"
-    names = [f"c{i}" for i in range(length)]
-    return (f"SELECT {' || '.join(f'{n}.c' for n in names)} AS chunk, "
-            + " + ".join(f"{n}.v * {USCC_WEIGHTS[start - 1 + i]}" for i, n in enumerate(names))
-            + " AS total FROM " + " CROSS JOIN ".join(f"{alphabet} AS {n}(c, v)" for n in names))
+def uscc_valid(codes: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Whether each code of an Arrow string array is a well-formed USCC with the right check character
+    (NULL stays NULL): 18 characters of the alphabet, the 18th equal to :func:`uscc_check_char` of the first 17.
 
-
-def uscc_lookup(column: str) -> str:
-    """SQL: the joins that :func:`uscc_valid_sql` needs, to put after the table in a query's FROM.
-
-    The weighted sum of 17 characters costs 17 substrings and searches per record; looking up six chunks
-    in tables of their weighted sums costs six substrings and six probes of small hash tables (about 2.5
-    times less CPU). A chunk with a character outside the alphabet finds nothing.
+    Vectorised over the array's bytes (no Python per code): the engines call it once per batch of rows,
+    registered under the name ``uscc_valid`` (:meth:`analysis.records.engine.Engine`), so that the records
+    SQL checks every code with one function call instead of 17 substrings or six table lookups (which
+    took half of the register's pass).
     """
-    return " ".join(f"LEFT JOIN ({_uscc_chunk_sums(start, length)}) AS uscc_chunk_{k} "
-                    f"ON uscc_chunk_{k}.chunk = substr({column}, {start}, {length})"
-                    for k, (start, length) in enumerate(USCC_CHUNKS))
-
-
-def uscc_valid_sql(column: str) -> str:
-    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character (in a query whose FROM
-    has :func:`uscc_lookup` of the same column). Well-formed without a pattern: 18 characters, the first 17
-    found in the alphabet's chunk tables (a chunk outside the alphabet finds nothing: FALSE) and the 18th
-    equal to the check character, which is in the alphabet too."""
-    total = " + ".join(f"uscc_chunk_{k}.total" for k in range(len(USCC_CHUNKS)))
-    return (f"coalesce(length({column}) = 18 AND "
-            f"substr('{USCC_CHARS}', ((31 - ({total}) % 31) % 31) + 1, 1) = substr({column}, 18, 1), FALSE)")
+    if isinstance(codes, pa.ChunkedArray):  # DuckDB passes one chunk: taken as it is, not copied
+        codes = codes.chunk(0) if codes.num_chunks == 1 else codes.combine_chunks()
+    if codes.type != pa.string():
+        codes = codes.cast(pa.string())
+    n = len(codes)
+    if n == 0:
+        return pa.array([], pa.bool_())
+    _, offsets_buffer, data_buffer = codes.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int32, n + 1, codes.offset * 4)
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    lengths = np.diff(offsets)  # in bytes: a code with any non-ASCII character fails below
+    if (lengths == 18).all():  # the usual case: one block of 18 bytes per code
+        rows, chars = None, data[offsets[0]:offsets[-1]].reshape(n, 18)
+    else:
+        rows = np.flatnonzero(lengths == 18)
+        chars = data[offsets[rows][:, None] + np.arange(18)]
+    values = _USCC_VALUES.take(chars)
+    total = (values[:, :17] @ _USCC_WEIGHTS).astype(np.int32)
+    valid = (31 - total % 31) % 31 == values[:, 17]
+    if values.size and values.max() == 255:  # a character outside the alphabet somewhere in this batch
+        valid &= (values != 255).all(axis=1)
+    if rows is not None:  # codes of other lengths are not valid
+        valid, checked = np.zeros(n, bool), valid
+        valid[rows] = checked
+    return pa.array(valid, mask=codes.is_null().to_numpy(zero_copy_only=False) if codes.null_count else None)
 
 
 def application_digits_sql(column: str) -> str:
@@ -78,3 +89,8 @@ def application_valid_sql(digits: str) -> str:
     total = " + ".join(f"TRY_CAST(substr({digits}, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(APPLICATION_WEIGHTS))
     return (f"(regexp_matches({digits}, '^[0-9]{{12}}[0-9X]$') AND "
             f"CASE WHEN ({total}) % 11 = 10 THEN 'X' ELSE CAST(({total}) % 11 AS VARCHAR) END = substr({digits}, 13, 1))")
+
+
+def uscc_valid_sql(column: str) -> str:
+    """SQL: TRUE when ``column`` is a well-formed USCC with the right check character, else FALSE (NULL too)."""
+    return f"coalesce(uscc_valid({column}), FALSE)"

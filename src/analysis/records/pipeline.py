@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -114,12 +115,30 @@ def _counted(year_basis: str) -> dict[str, tuple[dict[str, str], dict[str, str]]
             "patents": (rules.patent_groups(), {})}
 
 
+def _check_and_count(eng: Engine, name: str, paths: list[Path], validation: queries.Validation,
+                     counted: tuple[dict[str, str], dict[str, str]], work_dir: Path) -> tuple[bool, list[str]]:
+    """One record type's pass (views ``<name>_*``): whether a key was given in several rows, and the views
+    listing its problems (none when the pass flagged nothing)."""
+    sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in paths]
+    for i, source in enumerate(sources):
+        eng.source(f"{name}_source_{i}", source)
+    eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
+    eng.view(f"{name}_norm", validation.norm)
+    eng.table(f"{name}_tally", queries.tally(validation, *counted))
+    flags = eng.frame(queries.tally_flags(validation)).iloc[0]
+    duplicated = int(flags["duplicated"]) > 0
+    views = queries.error_views(validation, bool(flags["bad"]), duplicated)
+    for view, query in views.items():
+        (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
+    return duplicated, [view for view in views if view.endswith("_errors")]
+
+
 def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
               year_basis: str | None = None, work_dir: Path | None = None) -> Result:
     """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem.
 
-    Each record type is read, checked and counted in one pass (:func:`analysis.records.queries.tally`);
-    only when that pass flags a bad row or copies of a key are the problems listed (and the extra copies
+    Each record type is read, checked and counted in one pass (:func:`analysis.records.queries.tally`;
+    the types' passes side by side where the engine can, :meth:`Engine.concurrently`); only when that pass flags a bad row or copies of a key are the problems listed (and the extra copies
     taken off the counts), in further passes.
     ``work_dir`` holds transcoded copies of CSV and xlsx files (a temporary folder, removed on return,
     when not given; give one that outlives the engine's later queries, such as :func:`write_register`).
@@ -132,20 +151,11 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     year_basis = year_basis or district.year_basis
     files = record_files(records_dir)
     validations, counted = _validations(district, year_basis), _counted(year_basis)
-    duplicated, error_views = {}, []
-    for name in (name for name in RECORD_TYPES if files[name]):
-        sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in files[name]]
-        for i, source in enumerate(sources):
-            eng.source(f"{name}_source_{i}", source)
-        eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
-        eng.view(f"{name}_norm", validations[name].norm)
-        eng.table(f"{name}_tally", queries.tally(validations[name], *counted[name]))
-        flags = eng.frame(queries.tally_flags(validations[name])).iloc[0]
-        duplicated[name] = int(flags["duplicated"]) > 0
-        views = queries.error_views(validations[name], bool(flags["bad"]), duplicated[name])
-        for view, query in views.items():
-            (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
-        error_views += [view for view in views if view.endswith("_errors")]
+    names = [name for name in RECORD_TYPES if files[name]]
+    passes = eng.concurrently([partial(_check_and_count, eng, name, files[name], validations[name], counted[name],
+                                       work_dir) for name in names])
+    duplicated = {name: copies for name, (copies, _) in zip(names, passes)}
+    error_views = [view for _, views in passes for view in views]
     problems = _errors(eng, error_views) if error_views else []
     if problems:
         raise DataError(problems)

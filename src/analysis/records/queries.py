@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from analysis.records.engine import Source
 from analysis.records.fields import DATE_COLUMNS, RecordType
 from analysis.records.identifiers import (
-    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_lookup, uscc_valid_sql,
+    USCC_TYPES, application_digits_sql, application_valid_sql, uscc_valid_sql,
 )
 
 _YMD = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$"
@@ -263,21 +263,19 @@ def register(codes=()) -> Validation:
     ``in_district`` when the domicile's division code is one of ``codes``."""
     uscc_type = "CASE substr(uscc, 1, 2) " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in USCC_TYPES.items()) + " END"
     dates = DATE_COLUMNS["register"]
-    # The costly values are computed below the joins, so that the checks referring to them twice (DuckDB
-    # inlines a projection into the one above it) do not compute them twice.
     join, in_district = _district(codes, "r.division_code")
-    norm = (f"SELECT r.*, {uscc_valid_sql('r.uscc')} AS uscc_valid, {in_district} FROM (SELECT *, "
+    norm = (f"SELECT r.*, {uscc_valid_sql('r.uscc')} AS valid_uscc, {in_district} FROM (SELECT *, "
             f"{_entity_type('declared_type')} AS entity_type, {uscc_type} AS uscc_entity_type "
-            f"FROM register_raw) AS r {uscc_lookup('r.uscc')} {join}")
+            f"FROM register_raw) AS r {join}")
     exit_sql = "least(deregistered_day, revoked_day)"
     checks = _missing(("uscc", "declared_type", "founded", "division_code"), dates)
     checks += _bad_dates(dates)
     checks += [
         Check("USCC check digit", "uscc", "concat('not a valid 统一社会信用代码 (GB 32100-2015 check digit): ', uscc)",
-              "uscc IS NOT NULL AND NOT uscc_valid"),
+              "uscc IS NOT NULL AND NOT valid_uscc"),
         Check("USCC type", "uscc", "concat('code type ', substr(uscc, 1, 2), ' does not fit 市场主体类型 ', "
               "declared_type, ' (91 enterprise, 92 individual business, 93 farmers'' cooperative)')",
-              "uscc_valid AND entity_type IS NOT NULL AND coalesce(uscc_entity_type, '') <> entity_type"),
+              "valid_uscc AND entity_type IS NOT NULL AND coalesce(uscc_entity_type, '') <> entity_type"),
         DIVISION_CODE_CHECK,
         Check("date order", "founded", "'an exit or move before the founding date'",
               f"founded_day > least({exit_sql}, moved_out_day, moved_in_day)"),

@@ -57,7 +57,7 @@ def _utf8_copy(path: Path, encoding: str, work_dir: Path) -> Path:
         bom = stream.read(3) == codecs.BOM_UTF8
     if encoding == "utf-8-sig" and not bom:
         return path
-    out = work_dir / f"{len(list(work_dir.iterdir()))}_{path.stem}.csv"
+    out = work_dir / f"{path.name}.utf8.csv"  # names are unique in a records folder
     with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
         while text := src.read(CHUNK):
             dst.write(text)
@@ -85,7 +85,7 @@ def _xlsx_to_parquet(path: Path, work_dir: Path) -> tuple[Path, list[str]]:
         for i, value in enumerate(row[:len(headers)]):
             columns[i].append(_cell_text(value))
     book.close()
-    out = work_dir / f"{len(list(work_dir.iterdir()))}_{path.stem}.parquet"
+    out = work_dir / f"{path.name}.parquet"
     names = [h or f"column_{i + 1}" for i, h in enumerate(headers)]
     pq.write_table(pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)}), out)
     return out, names
