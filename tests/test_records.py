@@ -319,8 +319,10 @@ def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
 
 # --- engines -----------------------------------------------------------------------------------------------------
 
-def test_duckdb_passes_run_side_by_side_and_see_each_others_views():
-    eng = DuckDBEngine()
+def test_duckdb_passes_run_side_by_side_over_files_read_on_fewer_cores_and_share_views(tmp_path):
+    eng = DuckDBEngine(threads=2)
+    pq.write_table(pa.table({"x": range(10)}), tmp_path / "one_row_group.parquet")  # read on one core
+    narrow = [[tmp_path / "one_row_group.parquet"], [], []]
     together = threading.Barrier(3, timeout=30)  # broken unless the three passes run at the same time
 
     def task(n, barrier=None):
@@ -331,7 +333,7 @@ def test_duckdb_passes_run_side_by_side_and_see_each_others_views():
             return int(eng.frame(f"SELECT count(*) AS n FROM part_{n}")["n"].iloc[0])
         return run
 
-    assert eng.concurrently([task(3, together), task(5, together), task(7, together)]) == [3, 5, 7]
+    assert eng.concurrently([task(3, together), task(5, together), task(7, together)], narrow) == [3, 5, 7]
     # Tables made by the passes' threads are read by the thread that goes on from their results.
     assert eng.frame("SELECT (SELECT count(*) FROM part_3) + (SELECT count(*) FROM part_7) AS n")["n"].iloc[0] == 10
 
@@ -339,7 +341,14 @@ def test_duckdb_passes_run_side_by_side_and_see_each_others_views():
         eng.frame("SELECT * FROM no_such_table")
 
     with pytest.raises(duckdb.CatalogException, match="no_such_table"):
-        eng.concurrently([task(2), fails])
+        eng.concurrently([task(2), fails], narrow[:2])
+    # Files DuckDB splits over its threads: one pass after another, in this thread.
+    pq.write_table(pa.table({"x": range(10)}), tmp_path / "two_row_groups.parquet", row_group_size=5)
+    (tmp_path / "export.csv").write_text("x\n1\n", encoding="utf-8")
+    ran_in = []
+    wide = [[tmp_path / "two_row_groups.parquet"], [tmp_path / "export.csv"]]
+    assert eng.concurrently([lambda: ran_in.append(threading.get_ident()) or 1] * 2, wide) == [1, 1]
+    assert ran_in == [threading.get_ident()] * 2
 
 
 # --- Spark --------------------------------------------------------------------------------------------------------

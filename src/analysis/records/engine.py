@@ -24,6 +24,7 @@ from typing import Callable, TypeVar
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 
 from analysis.records.identifiers import uscc_valid
@@ -90,9 +91,16 @@ class Engine:
     def close(self) -> None:
         """Release the engine's resources (a shared Spark session is kept)."""
 
-    def concurrently(self, tasks: list[Callable[[], T]]) -> list[T]:
-        """The results of independent ``tasks`` (each record type's pass), in order; here one after another."""
+    def concurrently(self, tasks: list[Callable[[], T]], inputs: list[list[Path]]) -> list[T]:
+        """The results of independent ``tasks`` (each record type's pass, reading the files ``inputs[i]``),
+        in order; here one after another."""
         return [task() for task in tasks]
+
+
+def _read_on_fewer_cores(paths: list[Path], threads: int) -> bool:
+    """Whether a Parquet file among ``paths`` has fewer row groups than ``threads`` (DuckDB reads a row
+    group on one core; it splits a CSV file over its threads)."""
+    return any(pq.read_metadata(path).num_row_groups < threads for path in paths if path.suffix.lower() == ".parquet")
 
 
 class DuckDBEngine(Engine):
@@ -128,10 +136,16 @@ class DuckDBEngine(Engine):
             self._connections.append(con)
         return con
 
-    def concurrently(self, tasks: list[Callable[[], T]]) -> list[T]:
-        """Each task in a thread of its own. DuckDB reads a Parquet row group on one core, so a file of one
-        large row group (a million rows, as pyarrow writes them) keeps one core busy: passes over different
-        files overlap instead. On an interrupt every running query is cancelled."""
+    def concurrently(self, tasks: list[Callable[[], T]], inputs: list[list[Path]]) -> list[T]:
+        """Side by side, each task in a thread of its own, when a Parquet file of a task has fewer row groups
+        than DuckDB has threads: DuckDB reads a row group on one core, so a file of one large row group (a
+        million rows, as pyarrow writes them) would keep the other cores idle during its pass. Otherwise one
+        after another: each pass then uses every core, and two passes at once would share the memory cap
+        (50 million register rows took 49 s side by side, 43 s one after another). On an interrupt every
+        running query is cancelled."""
+        threads = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])
+        if len(tasks) < 2 or not any(_read_on_fewer_cores(paths, threads) for paths in inputs):
+            return super().concurrently(tasks, inputs)
         with ThreadPoolExecutor(len(tasks)) as pool:
             futures = [pool.submit(task) for task in tasks]
             try:

@@ -153,7 +153,7 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     validations, counted = _validations(district, year_basis), _counted(year_basis)
     names = [name for name in RECORD_TYPES if files[name]]
     passes = eng.concurrently([partial(_check_and_count, eng, name, files[name], validations[name], counted[name],
-                                       work_dir) for name in names])
+                                       work_dir) for name in names], [files[name] for name in names])
     duplicated = {name: copies for name, (copies, _) in zip(names, passes)}
     error_views = [view for _, views in passes for view in views]
     problems = _errors(eng, error_views) if error_views else []
