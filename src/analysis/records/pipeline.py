@@ -138,8 +138,9 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     """Validate the records in ``records_dir`` and count them; raises :class:`DataError` on any problem.
 
     Each record type is read, checked and counted in one pass (:func:`analysis.records.queries.tally`;
-    the types' passes side by side where the engine can, :meth:`Engine.concurrently`); only when that pass flags a bad row or copies of a key are the problems listed (and the extra copies
-    taken off the counts), in further passes.
+    the types' passes side by side where that helps, :meth:`Engine.concurrently`); only when that pass
+    flags a bad row or copies of a key are the problems listed (and the extra copies taken off the
+    counts), in further passes.
     ``work_dir`` holds transcoded copies of CSV and xlsx files (a temporary folder, removed on return,
     when not given; give one that outlives the engine's later queries, such as :func:`write_register`).
     """
