@@ -380,8 +380,17 @@ def test_spark_and_duckdb_give_identical_tables(example, spark_engine):
     assert on_spark.notes == example[0].notes
 
 
+def test_spark_trims_cells_as_duckdb_does(spark_engine):
+    cells = ["\u3000350102\u3000", "\u00a0个体工商户 ", "\ta\t", " b", "\u2003c"]  # ideographic, no-break, em space
+    query = ("SELECT i, trim(x) AS x FROM (VALUES " + ", ".join(f"({i}, '{c}')" for i, c in enumerate(cells))
+             + ") AS v(i, x) ORDER BY i")
+    assert spark_engine.frame(query)["x"].tolist() == DuckDBEngine().frame(query)["x"].tolist() == [
+        "350102", "个体工商户", "\ta\t", "b", "c"]
+
+
 def test_spark_finds_the_same_problems(tmp_path, spark_engine):
     rows = _bad_register_rows() + [f"{_uscc('91', i)},有限责任公司,2020-13-{i:02d},,,,,350102" for i in range(5, 8)]
+    rows.append(f"\u3000{_uscc('92', 9)}\u3000,个体工商户\u3000,2020-01-02,,,,,\u3000350102")  # padded, valid
     folder = _records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})
     with pytest.raises(DataError) as on_duckdb:
         _aggregate(folder)

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
+from sqlglot import exp
 
 from analysis.records.identifiers import uscc_valid
 
@@ -214,6 +215,13 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
     return _SPARK_SESSIONS[master]
 
 
+def _trim_as_duckdb(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Trim) and node.args.get("expression") is None and node.args.get("position") is None:
+        return exp.RegexpReplace(this=node.this, expression=exp.Literal.string(r"^\p{Zs}+|\p{Zs}+$"),
+                                 replacement=exp.Literal.string(""))
+    return node
+
+
 def _on_series(function):
     """``function`` (Arrow array -> Arrow array) as Spark's pandas UDFs call it (a pandas Series per batch)."""
     def on_series(values: pd.Series) -> pd.Series:
@@ -235,7 +243,10 @@ class SparkEngine(Engine):
 
     @staticmethod
     def transpile(query: str) -> str:
-        return sqlglot.transpile(query, read="duckdb", write="spark")[0]
+        """``query`` in Spark SQL, with DuckDB's meaning: sqlglot translates the syntax, and ``trim(x)``
+        becomes the removal of the spaces DuckDB's trim removes (Unicode space separators: the ideographic
+        space U+3000 of Chinese exports, U+00A0; Spark's trim removes only U+0020)."""
+        return sqlglot.parse_one(query, read="duckdb").transform(_trim_as_duckdb).sql(dialect="spark")
 
     def source(self, view: str, source: Source) -> None:
         from pyspark.sql import functions as F
