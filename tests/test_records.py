@@ -158,6 +158,19 @@ def test_copies_across_files_are_one_record_when_identical_and_an_error_when_not
         _aggregate(folder)
 
 
+def test_keys_sharing_their_hashes_are_not_copies(tmp_path, monkeypatch):
+    a, b = "919900080000001540", "91990046000000EA40"  # two valid codes with the same DuckDB hash()
+    assert identifiers.uscc_check_char(a[:17]) == a[17] and identifiers.uscc_check_char(b[:17]) == b[17]
+    assert duckdb.sql(f"SELECT hash('{a}') = hash('{b}') AND hash(reverse('{a}')) <> hash(reverse('{b}'))").fetchall() == [(True,)]
+    # With the first hash alone, the two codes are candidates; the exact pass finds no key given twice.
+    tally = queries.tally
+    monkeypatch.setattr(queries, "tally", lambda *args: tally(*args).replace("hash(reverse(uscc))", "0"))
+    rows = [f"{a},有限责任公司,2020-01-02,,,,,350102", f"{b},有限责任公司,2021-03-04,,,,,350102"]
+    flows = _aggregate(_records(tmp_path, {"register.csv": HEAD + "\n".join(rows) + "\n"})).flows
+    assert flows.loc[flows["entity_type"].eq("enterprises"), ["year", "stock", "new"]].values.tolist() == [
+        [2019, 0, 0], [2020, 1, 1], [2021, 2, 1]]
+
+
 def test_parquet_dates_are_read_as_dates_and_checked_like_text(tmp_path):
     import pyarrow as pa
 
@@ -349,6 +362,14 @@ def test_duckdb_passes_run_side_by_side_over_files_read_on_fewer_cores_and_share
     wide = [[tmp_path / "two_row_groups.parquet"], [tmp_path / "export.csv"]]
     assert eng.concurrently([lambda: ran_in.append(threading.get_ident()) or 1] * 2, wide) == [1, 1]
     assert ran_in == [threading.get_ident()] * 2
+
+
+def test_duckdb_out_of_memory_says_how_to_raise_the_cap():
+    eng = DuckDBEngine(memory_limit="8MB")
+    with pytest.raises(DataError) as err:  # one list of three million numbers cannot spill
+        eng.table("numbers", "SELECT list(range) AS numbers FROM range(3000000)")
+    assert str(err.value).startswith("records: DuckDB ran out of memory at its cap of 7.6 MiB (Out of Memory Error")
+    assert str(err.value).endswith("expected a higher cap, e.g. AMR_DUCKDB_MEMORY=3GB, then the same command again")
 
 
 # --- Spark --------------------------------------------------------------------------------------------------------

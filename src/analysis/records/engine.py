@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
+from analysis.readers.io import DataError, Problem
 from analysis.records.identifiers import uscc_valid
 
 #: DuckDB's memory cap unless ``AMR_DUCKDB_MEMORY`` says otherwise (spills to a temporary folder beyond it).
@@ -119,6 +120,7 @@ class DuckDBEngine(Engine):
         self._local = threading.local()
         self._connections = [self._database]
         self._local.con = self._database
+        self._work = tempfile.TemporaryDirectory(prefix="amr-records-duckdb-")  # CSV files with row numbers
         self._database.execute("SET enable_progress_bar = false")
         # Spills go to the system's temporary folder, never into the project.
         self._database.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'amr-records-duckdb')}")
@@ -137,6 +139,17 @@ class DuckDBEngine(Engine):
             self._connections.append(con)
         return con
 
+    def _execute(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """``sql`` on this thread's connection; DuckDB running out of memory at its cap is a
+        :class:`DataError` that says how to raise the cap."""
+        try:
+            return self.con.execute(sql)
+        except duckdb.OutOfMemoryException as err:
+            limit = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            raise DataError([Problem("records", None, None, f"DuckDB ran out of memory at its cap of {limit} "
+                                     f"({str(err).splitlines()[0]})", "a higher cap, e.g. AMR_DUCKDB_MEMORY=3GB, "
+                                     "then the same command again")]) from err
+
     def concurrently(self, tasks: list[Callable[[], T]], inputs: list[list[Path]]) -> list[T]:
         """Side by side, each task in a thread of its own, when a Parquet file of a task has fewer row groups
         than DuckDB has threads: DuckDB reads a row group on one core, so a file of one large row group (a
@@ -144,7 +157,7 @@ class DuckDBEngine(Engine):
         after another: each pass then uses every core, and two passes at once would share the memory cap
         (50 million register rows took 49 s side by side, 43 s one after another). On an interrupt every
         running query is cancelled."""
-        threads = int(self.con.execute("SELECT current_setting('threads')").fetchone()[0])
+        threads = int(self._execute("SELECT current_setting('threads')").fetchone()[0])
         if len(tasks) < 2 or not any(_read_on_fewer_cores(paths, threads) for paths in inputs):
             return super().concurrently(tasks, inputs)
         with ThreadPoolExecutor(len(tasks)) as pool:
@@ -158,34 +171,41 @@ class DuckDBEngine(Engine):
                     con.interrupt()
                 raise
 
-    def _scan(self, source: Source) -> str:
+    def _scan(self, view: str, source: Source) -> str:
+        """A Parquet file is read in place. A CSV file is first written to Parquet with its row numbers (a
+        window over the whole file, alone in its query: inside a pass, its rows stayed in memory beside the
+        pass's aggregation and ran DuckDB out of memory at its cap with 5 million CSV rows)."""
         path = _literal(source.path.as_posix())
         if source.kind == "parquet":
             return f"read_parquet({path}, file_row_number = true)"
-        return (f"(SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv({path}, all_varchar = true, "
-                "header = true, quote = '\"', escape = '\"', strict_mode = false, null_padding = true))")
+        numbered = _literal((Path(self._work.name) / f"{view}.parquet").as_posix())
+        self._execute(f"COPY (SELECT *, row_number() OVER () - 1 AS file_row_number FROM read_csv({path}, "
+                      "all_varchar = true, header = true, quote = '\"', escape = '\"', strict_mode = false, "
+                      f"null_padding = true)) TO {numbered} (FORMAT parquet)")
+        return f"read_parquet({numbered})"
 
     def source(self, view: str, source: Source) -> None:
         columns = ", ".join(f"{_quote(header)} AS {name}" for name, header in source.columns.items())
-        self.view(view, f"SELECT file_row_number, {columns} FROM {self._scan(source)}")
+        self.view(view, f"SELECT file_row_number, {columns} FROM {self._scan(view, source)}")
 
     def view(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+        self._execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
 
     def table(self, name: str, query: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+        self._execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
     def frame(self, query: str) -> pd.DataFrame:
-        return self.con.execute(query).df()
+        return self._execute(query).df()
 
     def write_parquet(self, query: str, path: Path, metadata: dict[str, str]) -> None:
         """Streamed by DuckDB (bounded memory at any row count)."""
         pairs = ", ".join(f"{k}: {_literal(v)}" for k, v in metadata.items())
-        self.con.execute(f"COPY ({query}) TO {_literal(Path(path).as_posix())} "
+        self._execute(f"COPY ({query}) TO {_literal(Path(path).as_posix())} "
                          f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{pairs}}})")
 
     def close(self) -> None:
         self._database.close()
+        self._work.cleanup()
 
 
 _SPARK_SESSIONS: dict[str, object] = {}
@@ -215,10 +235,13 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER):
     return _SPARK_SESSIONS[master]
 
 
-def _trim_as_duckdb(node: exp.Expression) -> exp.Expression:
+def _as_duckdb(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``trim(x)`` and ``hash(x)`` as Spark SQL with their DuckDB meaning (see :meth:`SparkEngine.transpile`)."""
     if isinstance(node, exp.Trim) and node.args.get("expression") is None and node.args.get("position") is None:
         return exp.RegexpReplace(this=node.this, expression=exp.Literal.string(r"^\p{Zs}+|\p{Zs}+$"),
                                  replacement=exp.Literal.string(""))
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
+        return exp.Anonymous(this="xxhash64", expressions=node.expressions)
     return node
 
 
@@ -243,10 +266,11 @@ class SparkEngine(Engine):
 
     @staticmethod
     def transpile(query: str) -> str:
-        """``query`` in Spark SQL, with DuckDB's meaning: sqlglot translates the syntax, and ``trim(x)``
+        """``query`` in Spark SQL, with DuckDB's meaning: sqlglot translates the syntax; ``trim(x)``
         becomes the removal of the spaces DuckDB's trim removes (Unicode space separators: the ideographic
-        space U+3000 of Chinese exports, U+00A0; Spark's trim removes only U+0020)."""
-        return sqlglot.parse_one(query, read="duckdb").transform(_trim_as_duckdb).sql(dialect="spark")
+        space U+3000 of Chinese exports, U+00A0; Spark's trim removes only U+0020), and ``hash(x)`` the
+        64-bit ``xxhash64`` (Spark's ``hash`` has 32 bits)."""
+        return sqlglot.parse_one(query, read="duckdb").transform(_as_duckdb).sql(dialect="spark")
 
     def source(self, view: str, source: Source) -> None:
         from pyspark.sql import functions as F

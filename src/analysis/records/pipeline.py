@@ -125,11 +125,14 @@ def _check_and_count(eng: Engine, name: str, paths: list[Path], validation: quer
     eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
     eng.view(f"{name}_norm", validation.norm)
     eng.table(f"{name}_tally", queries.tally(validation, *counted))
-    flags = eng.frame(queries.tally_flags(validation)).iloc[0]
-    duplicated = int(flags["duplicated"]) > 0
-    views = queries.error_views(validation, bool(flags["bad"]), duplicated)
+    found = eng.frame(queries.flags(validation)).iloc[0]
+    duplicated = False
+    if int(found["candidates"]):  # keys sharing their hashes, or given twice
+        eng.table(f"{name}_norm_dup_keys", queries.duplicated_keys(validation))
+        duplicated = int(eng.frame(f"SELECT count(*) AS n FROM {name}_norm_dup_keys")["n"].iloc[0]) > 0
+    views = queries.error_views(validation, bool(found["bad"]), duplicated)
     for view, query in views.items():
-        (eng.table if view.endswith(("_dup_keys", "_bad")) else eng.view)(view, query)
+        (eng.table if view.endswith("_bad") else eng.view)(view, query)
     return duplicated, [view for view in views if view.endswith("_errors")]
 
 

@@ -7,14 +7,16 @@ Per record type, views over the files (:meth:`analysis.records.engine.Engine.sou
    stores text, a Parquet date column is taken as it is);
 2. ``<type>_norm``: normalised types, the district a record belongs to (:class:`Validation`);
 3. ``<type>_tally`` (:func:`tally`): ONE pass over the records that checks every row, counts them by the
-   columns the counting rules need and groups the keys once to find those given in several rows;
-4. only when the tally flags something, :func:`error_views` list the problems: ``<type>_bad`` (the rows
-   failing a check, materialised), ``<type>_norm_dup_keys`` (keys in more than one row) and
-   ``<type>_errors`` (one row per problem: kind, file, row, column, value, message);
+   columns the counting rules need and groups the keys, by two hashes, to find those that may be given
+   in several rows;
+4. only when the tally flags something, :func:`duplicated_keys` (``<type>_norm_dup_keys``, the keys
+   really given twice) and :func:`error_views` list the problems: ``<type>_bad`` (the rows failing a
+   check, materialised) and ``<type>_errors`` (one row per problem: kind, file, row, column, value, message);
 5. :func:`counts`: the tally's counts, each key counted once (extra copies taken off, when there are any).
 
 The counting columns live in :mod:`analysis.records.rules`. No Python runs per record: everything here
-is an SQL expression evaluated by the engine.
+is an SQL expression evaluated by the engine (the USCC check is one function over a batch of codes,
+:func:`analysis.records.identifiers.uscc_valid`).
 """
 from __future__ import annotations
 
@@ -132,32 +134,43 @@ def _bad_dates(columns) -> list[Check]:
 
 def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None) -> str:
     """SQL of the table ``<name>_tally``: ONE pass over ``<name>_norm`` that checks every row, counts the
-    rows by ``groups`` (name -> SQL over a record) and finds the keys given in more than one row.
+    rows by ``groups`` (name -> SQL over a record) and finds the keys that may be given in several rows.
 
     Rows with ``part = 'count'``: per combination of ``groups``, the rows (``records``), whether one failed
-    a check (``bad``) and the maximum of each of ``latest``. Rows with ``part = 'copies'``: each key found
-    in several rows (``key``) with its number of rows (``records``); normally none. The keys are grouped
-    alone (no values carried per key, so the one large aggregation stays narrow); the common table is read
-    once by DuckDB, which streams it to both aggregations (Spark computes it for each).
+    a check (``bad``) and the maximum of each of ``latest``. Rows with ``part = 'copies'``: the two 64-bit
+    hashes of a key (``key_hash``, ``key_hash_reversed``: of the key and of it reversed) found in several
+    rows, with their number of rows; normally none. :func:`duplicated_keys` finds the keys really given
+    twice (DuckDB's string hash alone gave 143 shared hashes in a million USCCs, the pair none).
+
+    Both groupings are the grouping sets of one aggregation, fed by one scan (no common table streamed to
+    two aggregations), and the keys are grouped by their hashes, 16 bytes whatever the key: both take
+    less memory. DuckDB can still run out of memory at its cap with tens of millions of keys (README).
     """
     latest = latest or {}
     bad = " OR ".join(f"coalesce({c.bad}, FALSE)" for c in v.checks)
     per_row = ", ".join(f"{sql} AS {name}" for name, sql in {**groups, **latest}.items())
     names = ", ".join(groups)
     maxima = "".join(f", max({name}) AS {name}" for name in latest)
-    nulls = "".join(f"NULL AS {name}, " for name in groups)
-    return (f"WITH checked AS (SELECT {v.key}, {bad} AS bad, {per_row} FROM {v.name}_norm) "
-            f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad{maxima}, "
-            f"CAST(NULL AS VARCHAR) AS key FROM checked GROUP BY {names} UNION ALL "
-            f"SELECT 'copies' AS part, {nulls}copies AS records, CAST(NULL AS BOOLEAN) AS bad"
-            + "".join(f", NULL AS {name}" for name in latest)
-            + f", {v.key} AS key FROM (SELECT {v.key}, count(*) AS copies FROM checked WHERE {v.key} IS NOT NULL "
-            f"GROUP BY {v.key} HAVING count(*) > 1)")
+    hashes = "".join(f", CASE WHEN {v.key} IS NOT NULL THEN hash({key}) END AS {name}" for key, name in (
+        (v.key, "key_hash"), (f"reverse({v.key})", "key_hash_reversed")))
+    return (f"SELECT CASE WHEN grouping(key_hash) = 1 THEN 'count' ELSE 'copies' END AS part, {names}, "
+            f"count(*) AS records, bool_or(bad) AS bad{maxima}, key_hash, key_hash_reversed FROM (SELECT {bad} AS bad, "
+            f"{per_row}{hashes} FROM {v.name}_norm) GROUP BY GROUPING SETS (({names}), (key_hash, key_hash_reversed)) "
+            "HAVING grouping(key_hash) = 1 OR (count(*) > 1 AND key_hash IS NOT NULL)")
 
 
-def tally_flags(v: Validation) -> str:
-    """SQL: from ``<name>_tally``, whether a row failed a check (``bad``) and how many keys are in several rows."""
-    return f"SELECT coalesce(bool_or(bad), FALSE) AS bad, count(key) AS duplicated FROM {v.name}_tally"
+def flags(v: Validation) -> str:
+    """SQL: from ``<name>_tally``, whether a row failed a check (``bad``) and how many key hashes are in
+    several rows (``candidates``: keys that may be given twice)."""
+    return (f"SELECT coalesce(bool_or(bad) FILTER (WHERE part = 'count'), FALSE) AS bad, "
+            f"count(*) FILTER (WHERE part = 'copies') AS candidates FROM {v.name}_tally")
+
+
+def duplicated_keys(v: Validation) -> str:
+    """SQL of the table ``<name>_norm_dup_keys``: the keys given in more than one row, found exactly among
+    the rows whose key hashes :func:`tally` found in several rows."""
+    return (f"SELECT {v.key} FROM {v.name}_norm WHERE {v.key} IS NOT NULL AND hash({v.key}) IN "
+            f"(SELECT key_hash FROM {v.name}_tally WHERE part = 'copies') GROUP BY {v.key} HAVING count(*) > 1")
 
 
 def counts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None,
@@ -174,7 +187,7 @@ def counts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None 
     extra = (f"SELECT {names}, count(DISTINCT {v.key}) - count(*) AS records, FALSE AS bad"
              + "".join(f", NULL AS {n}" for n in latest)
              + f" FROM (SELECT {v.key}, {per_row} FROM {v.name}_norm WHERE {v.key} IN "
-             f"(SELECT key FROM {v.name}_tally WHERE part = 'copies')) GROUP BY {names}")
+             f"(SELECT {v.key} FROM {v.name}_norm_dup_keys)) GROUP BY {names}")
     return (f"SELECT {names}, CAST(sum(records) AS BIGINT) AS records, bool_or(bad) AS bad"
             + "".join(f", max({n}) AS {n}" for n in latest)
             + f" FROM ({counted} UNION ALL {extra}) GROUP BY {names}")
@@ -205,15 +218,15 @@ def _conflicts(v: Validation) -> str:
 
 
 def error_views(v: Validation, bad: bool, copies: bool) -> dict[str, str]:
-    """Views (``_bad`` and ``_dup_keys`` are meant to be materialised) that list the problems of ``<name>``:
-    the rows failing a check when ``bad``, the copies that disagree when ``copies`` (keys in several rows)."""
+    """Views (``_bad`` is meant to be materialised) that list the problems of ``<name>``: the rows failing
+    a check when ``bad``, the copies that disagree when ``copies`` (the table :func:`duplicated_keys` holds
+    keys)."""
     views, parts = {}, []
     if bad:
         views[f"{v.name}_bad"] = _bad_rows(v)
         parts += [f"SELECT '{c.kind}' AS kind, file, row, '{c.column}' AS column_name, CAST({c.column} AS VARCHAR) "
                   f"AS value, {c.message} AS message FROM {v.name}_bad WHERE check_{i}" for i, c in enumerate(v.checks)]
     if copies:
-        views[f"{v.name}_norm_dup_keys"] = f"SELECT key AS {v.key} FROM {v.name}_tally WHERE part = 'copies'"
         parts.append(_conflicts(v))
     if parts:
         views[f"{v.name}_errors"] = " UNION ALL ".join(parts)
