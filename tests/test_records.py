@@ -338,13 +338,19 @@ def test_example_records_are_reproduced_byte_for_byte(tmp_path):
         assert path.read_bytes() == (COMMITTED / "records" / path.name).read_bytes(), path.name
 
 
-def test_command_line_writes_tables_and_register(example, tmp_path, monkeypatch, capsys):
+def _district_folder(tmp_path: Path, monkeypatch, published=()) -> tuple[Path, Path]:
+    """A dataset ``d`` with the example district's records and its ``published`` tables; its raw and processed folders."""
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     (raw / "d" / "records").mkdir(parents=True)
-    for path in (COMMITTED / "records").iterdir():
-        (raw / "d" / "records" / path.name).write_bytes(path.read_bytes())
+    for path in [*(COMMITTED / "records").iterdir(), *(COMMITTED / name for name in published)]:
+        (raw / "d" / path.relative_to(COMMITTED)).write_bytes(path.read_bytes())
     monkeypatch.setattr(pipeline, "dataset_dirs", lambda name: (raw / name, processed / name))
     monkeypatch.setattr("analysis.__main__.dataset_dirs", lambda name: (raw / name, processed / name))
+    return raw, processed
+
+
+def test_command_line_writes_tables_and_register(example, tmp_path, monkeypatch, capsys):
+    raw, processed = _district_folder(tmp_path, monkeypatch)
     assert main(["records", "--dataset", "d"]) == 0
     out = capsys.readouterr().out
     assert "1 with no district found" in out
@@ -367,6 +373,23 @@ def test_command_line_writes_tables_and_register(example, tmp_path, monkeypatch,
                                                                    "national_organised": len(national)}
         pd.testing.assert_frame_equal(derived.drop(columns="note"), published.drop(columns="note"), obj=name)
     assert (processed / "d" / "register.parquet").is_file()
+
+
+def test_a_scope_the_published_table_lacks_is_said_and_kept_apart(tmp_path, monkeypatch, capsys):
+    raw, processed = _district_folder(tmp_path, monkeypatch, published=["sampling.csv"])
+    assert main(["records", "--dataset", "d"]) == 0
+    from_records = (processed / "d" / "records" / "sampling.csv").as_posix()
+    assert (f"sampling: scope national_organised (国抽) from records only, not in the published table: "
+            f"in {from_records}") in capsys.readouterr().out.splitlines()
+    assert set(pd.read_csv(from_records)["scope"]) == {"region_reported", "national_organised"}
+    assert not (processed / "d" / "sampling.csv").exists()  # the published table is processed by its own step
+    published = (raw / "d" / "sampling.csv").read_text(encoding="utf-8").splitlines()
+    changed = published[1].replace("region_reported,2016,FY,all,233,6,2.58,", "region_reported,2016,FY,all,234,6,2.56,")
+    assert changed != published[1]
+    (raw / "d" / "sampling.csv").write_text("\n".join([published[0], changed, *published[2:]]) + "\n", encoding="utf-8")
+    assert main(["records", "--dataset", "d"]) != 0  # a difference inside a published scope is still an error
+    assert ("scope=region_reported, year=2016, period=FY, category=all: batches published 234, from records 233"
+            in capsys.readouterr().err)
 
 
 # --- Spark --------------------------------------------------------------------------------------------------------
