@@ -187,8 +187,9 @@ def write_register(eng: Engine, path: Path, data_end: dt.date) -> Path:
 
 
 def unpublished_scopes(published: pd.DataFrame, derived: pd.DataFrame) -> list[str]:
-    """The scopes the records give for a region that publishes none of their rows (sorted); none for a
-    table without scopes or a region the published table does not have at all (then every row differs)."""
+    """The scopes the records give that the published table has no row of, for the records' region (sorted):
+    their rows are compared with nothing. None for a table without scopes, nor when the published table has
+    no row of the region at all (then every row is a difference)."""
     if "scope" not in derived.columns:
         return []
     published = published[published["region"].isin(derived["region"].unique())]
