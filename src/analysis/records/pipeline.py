@@ -46,7 +46,6 @@ COMPARED = {
     "market_entities": (("region", "year", "period", "measure", "basis"),
                         ("all_entities", "enterprises", "individual", "cooperatives")),
 }
-TABLE_OF = {"sampling": "sampling", "patents": "patents", "register": "market_entities"}
 
 
 @dataclass(frozen=True)
