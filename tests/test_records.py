@@ -263,18 +263,49 @@ def test_patents_placed_by_code_else_address_and_unplaced_are_listed(tmp_path):
         _aggregate(tmp_path / "records")
 
 
-def test_sampling_year_basis_and_xlsx_input(tmp_path):
-    frame = pd.DataFrame({"抽样单编号": ["A1", "A2", "A3"], "抽样日期": [dt.datetime(2020, 12, 30), "2021/1/5", "44200"],
-                          "报告日期": ["2021-01-10", "2021-01-20", "2021-01-30"], "食品大类": ["糕点", "糕点", "药品(非食品)"],
-                          "任务来源": ["国抽", "县抽", "省抽"], "区划代码": ["350102"] * 3, "检验结论": ["不合格", "合格", "合格"]})
+def test_sampling_year_basis_scopes_and_xlsx_input(tmp_path):
+    frame = pd.DataFrame({"抽样单编号": ["A1", "A2", "A3", "A4"],
+                          "抽样日期": [dt.datetime(2020, 12, 30), "2021/1/5", "44200", "2021-02-01"],
+                          "报告日期": ["2021-01-10", "2021-01-20", "2021-01-30", "2021-02-10"],
+                          "食品大类": ["糕点", "糕点", "药品(非食品)", "糕点"], "任务来源": ["国抽", "县抽", "国抽", "国抽"],
+                          "区划代码": ["350102", "350102", "350102", "350103"], "检验结论": ["不合格", "合格", "合格", "不合格"]})
     (tmp_path / "records").mkdir()
     frame.to_excel(tmp_path / "records" / "sampling.xlsx", index=False)
+    columns = ["scope", "year", "category", "batches", "unqualified"]
     table = _aggregate(tmp_path / "records").tables["sampling"]
-    assert table[["year", "category", "batches", "unqualified"]].values.tolist() == [
-        [2020, "all", 1, 1], [2020, "糕点", 1, 1], [2021, "all", 1, 0], [2021, "糕点", 1, 0], [2021, "药品(非食品)", 1, 0]]
+    # A4 is of another district; 国抽 in 2021 is one non-food batch: no food total of 0 batches.
+    assert table[columns].values.tolist() == [
+        ["region_reported", 2020, "all", 1, 1], ["region_reported", 2020, "糕点", 1, 1],
+        ["region_reported", 2021, "all", 1, 0], ["region_reported", 2021, "糕点", 1, 0],
+        ["region_reported", 2021, "药品(非食品)", 1, 0],
+        ["national_organised", 2020, "all", 1, 1], ["national_organised", 2020, "糕点", 1, 1],
+        ["national_organised", 2021, "药品(非食品)", 1, 0]]
     table = pipeline.aggregate(tmp_path / "records", DuckDBEngine(), DISTRICT, year_basis="report_date").tables["sampling"]
-    assert table[["year", "category", "batches", "unqualified"]].values.tolist() == [
-        [2021, "all", 2, 1], [2021, "糕点", 2, 1], [2021, "药品(非食品)", 1, 0]]
+    assert table[columns].values.tolist() == [
+        ["region_reported", 2021, "all", 2, 1], ["region_reported", 2021, "糕点", 2, 1],
+        ["region_reported", 2021, "药品(非食品)", 1, 0],
+        ["national_organised", 2021, "all", 1, 1], ["national_organised", 2021, "糕点", 1, 1],
+        ["national_organised", 2021, "药品(非食品)", 1, 0]]
+
+
+def test_a_scope_only_the_records_give_is_not_a_difference():
+    published = pd.DataFrame({"region": ["测试区"], "scope": ["region_reported"], "year": [2021], "period": ["FY"],
+                              "category": ["all"], "batches": [2], "unqualified": [1]})
+    derived = pd.concat([published, published.assign(scope="national_organised", batches=1)], ignore_index=True)
+    assert pipeline.unpublished_scopes(published, derived) == ["national_organised"]
+    assert pipeline.differences(published, derived, "sampling") == []
+    assert pipeline.differences(published, derived.assign(unqualified=[0, 1]), "sampling") == [
+        "sampling: region=测试区, scope=region_reported, year=2021, period=FY, category=all: unqualified published 1, "
+        "from records 0"]
+    # Once published, the scope is compared; a region the published table lacks differs in every row.
+    both = derived.assign(batches=[2, 3])
+    assert pipeline.unpublished_scopes(both, derived) == []
+    assert pipeline.differences(both, derived, "sampling") == [
+        "sampling: region=测试区, scope=national_organised, year=2021, period=FY, category=all: batches published 3, "
+        "from records 1"]
+    elsewhere = published.assign(region="别区")
+    assert pipeline.unpublished_scopes(elsewhere, derived) == []
+    assert len(pipeline.differences(elsewhere, derived, "sampling")) == 2
 
 
 # --- the example district -------------------------------------------------------------------------------------
@@ -291,12 +322,39 @@ def test_example_records_aggregate_exactly_to_the_committed_tables(example, name
     derived = example[0].tables[name]
     assert pipeline.differences(published, derived, name) == []
     keys, values = pipeline.COMPARED[name]
+    if name == "sampling":  # the committed table publishes region_reported only, as a district's summary does
+        assert published["scope"].unique().tolist() == ["region_reported"]
+        derived = derived[derived["scope"].eq("region_reported")]
     assert len(derived) == len(published)
     changed = derived.copy()
     changed.loc[3, values[0]] += 1
     assert pipeline.differences(published, changed, name) == [
         f"{name}: {', '.join(f'{k}={changed.at[3, k]}' for k in keys)}: {values[0]} published "
         f"{changed.at[3, values[0]] - 1}, from records {changed.at[3, values[0]]}"]
+
+
+def test_example_national_organised_rows_are_the_districts_national_batches(example):
+    # Counted here with pandas alone: both exports, 国抽, the district's division code, one row per 抽样单编号,
+    # the year of 抽样日期; the food total leaves out the non-food categories.
+    folder = COMMITTED / "records"
+    csv = pd.read_csv(folder / "sampling_2016-2018.csv", encoding="gbk", dtype=str)
+    csv["year"] = csv["抽样日期"].str.extract(r"^(\d{4})年", expand=False).astype(int)
+    parquet = pd.read_parquet(folder / "sampling_2019-2021.parquet")
+    parquet["year"] = pd.to_datetime(parquet["抽样日期"]).dt.year
+    batches = pd.concat([csv, parquet], ignore_index=True).drop_duplicates("抽样单编号")
+    national = batches[batches["任务来源"].eq("国抽") & batches["被抽样单位区划代码"].eq("990101")]
+    national = national.assign(unqualified=national["检验结论"].eq("不合格").astype(int))
+    expected = []
+    for year, rows in national.groupby("year"):
+        food = rows[~rows["食品大类"].str.endswith("(非食品)")]
+        expected.append([year, "all", len(food), food["unqualified"].sum()])
+        expected += [[year, category, len(group), group["unqualified"].sum()]
+                     for category, group in rows.groupby("食品大类")]
+    table = example[0].tables["sampling"]
+    derived = table[table["scope"].eq("national_organised")]
+    assert len(national) > 0 and len(expected) > 0
+    assert derived[["year", "category", "batches", "unqualified"]].values.tolist() == expected
+    assert table["scope"].tolist() == sorted(table["scope"], key=["region_reported", "national_organised"].index)
 
 
 def test_example_records_are_labelled_and_small():
@@ -311,23 +369,58 @@ def test_example_records_are_reproduced_byte_for_byte(tmp_path):
         assert path.read_bytes() == (COMMITTED / "records" / path.name).read_bytes(), path.name
 
 
-def test_command_line_writes_tables_and_register(tmp_path, monkeypatch, capsys):
+def _district_folder(tmp_path: Path, monkeypatch, published=()) -> tuple[Path, Path]:
+    """A dataset ``d`` with the example district's records and its ``published`` tables; its raw and processed folders."""
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     (raw / "d" / "records").mkdir(parents=True)
-    for path in (COMMITTED / "records").iterdir():
-        (raw / "d" / "records" / path.name).write_bytes(path.read_bytes())
+    for path in [*(COMMITTED / "records").iterdir(), *(COMMITTED / name for name in published)]:
+        (raw / "d" / path.relative_to(COMMITTED)).write_bytes(path.read_bytes())
     monkeypatch.setattr(pipeline, "dataset_dirs", lambda name: (raw / name, processed / name))
     monkeypatch.setattr("analysis.__main__.dataset_dirs", lambda name: (raw / name, processed / name))
+    return raw, processed
+
+
+def test_command_line_writes_tables_and_register(example, tmp_path, monkeypatch, capsys):
+    raw, processed = _district_folder(tmp_path, monkeypatch)
     assert main(["records", "--dataset", "d"]) == 0
     out = capsys.readouterr().out
     assert "1 with no district found" in out
+    assert "from records only" not in out  # nothing published to compare with
     # No published tables in this folder: the records' tables are processed for the notebooks, and they
-    # are the processed tables of the published ones but for the note.
+    # are the processed tables of the published ones but for the note (and sampling's national_organised rows,
+    # which the published table does not have).
     for name in ("sampling", "patents", "market_entities"):
         published = pd.read_csv(datasets.step(name).process(COMMITTED, tmp_path / "published"))
         derived = pd.read_csv(processed / "d" / f"{name}.csv")
+        if name == "sampling":
+            national = derived[derived["scope"].eq("national_organised")]
+            derived = derived[derived["scope"].eq("region_reported")].reset_index(drop=True)
+            counted = example[0].tables["sampling"]
+            counted = counted[counted["scope"].eq("national_organised")].sort_values(["category", "year"], kind="stable")
+            columns = ["year", "category", "batches", "unqualified"]
+            assert national[columns].values.tolist() == counted[columns].values.tolist() != []
+            validated, _ = datasets.step(name).read(processed / "d" / "records")  # raises on an invalid row
+            assert validated["scope"].value_counts().to_dict() == {"region_reported": len(derived),
+                                                                   "national_organised": len(national)}
         pd.testing.assert_frame_equal(derived.drop(columns="note"), published.drop(columns="note"), obj=name)
     assert (processed / "d" / "register.parquet").is_file()
+
+
+def test_a_scope_the_published_table_lacks_is_said_and_kept_apart(tmp_path, monkeypatch, capsys):
+    raw, processed = _district_folder(tmp_path, monkeypatch, published=["sampling.csv"])
+    assert main(["records", "--dataset", "d"]) == 0
+    from_records = (processed / "d" / "records" / "sampling.csv").as_posix()
+    assert (f"sampling: scope national_organised (国抽) from records only, not in the published table: "
+            f"in {from_records}") in capsys.readouterr().out.splitlines()
+    assert set(pd.read_csv(from_records)["scope"]) == {"region_reported", "national_organised"}
+    assert not (processed / "d" / "sampling.csv").exists()  # the published table is processed by its own step
+    published = (raw / "d" / "sampling.csv").read_text(encoding="utf-8").splitlines()
+    changed = published[1].replace("region_reported,2016,FY,all,233,6,2.58,", "region_reported,2016,FY,all,234,6,2.56,")
+    assert changed != published[1]
+    (raw / "d" / "sampling.csv").write_text("\n".join([published[0], changed, *published[2:]]) + "\n", encoding="utf-8")
+    assert main(["records", "--dataset", "d"]) != 0  # a difference inside a published scope is still an error
+    assert ("scope=region_reported, year=2016, period=FY, category=all: batches published 234, from records 233"
+            in capsys.readouterr().err)
 
 
 # --- engines -----------------------------------------------------------------------------------------------------

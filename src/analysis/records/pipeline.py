@@ -9,7 +9,9 @@ record inside the engine, and only when nothing is wrong writes to ``data/proces
 - ``records/entity_flows.csv`` (every flow, moves included), ``records/patents_unplaced.csv``;
 - ``register.parquet``: one row per entity (the demography contract, see :data:`REGISTER_SCHEMA`).
 
-Where the raw folder also publishes a table, every difference between the two is an error listing them.
+Where the raw folder also publishes a table, every difference between the two is an error listing them;
+a scope the published table does not have at all (it may publish ``region_reported`` only) is compared
+with nothing: its rows from records are a note, not a difference.
 """
 from __future__ import annotations
 
@@ -45,7 +47,6 @@ COMPARED = {
     "market_entities": (("region", "year", "period", "measure", "basis"),
                         ("all_entities", "enterprises", "individual", "cooperatives")),
 }
-TABLE_OF = {"sampling": "sampling", "patents": "patents", "register": "market_entities"}
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,23 @@ def write_register(eng: Engine, path: Path, data_end: dt.date) -> Path:
     return write_atomic(path, lambda tmp: eng.write_parquet(query, tmp, {"data_end": data_end.isoformat()}))
 
 
+def unpublished_scopes(published: pd.DataFrame, derived: pd.DataFrame) -> list[str]:
+    """The scopes the records give that the published table has no row of, for the records' region (sorted):
+    their rows are compared with nothing. None for a table without scopes, nor when the published table has
+    no row of the region at all (then every row is a difference)."""
+    if "scope" not in derived.columns:
+        return []
+    published = published[published["region"].isin(derived["region"].unique())]
+    if published.empty:
+        return []
+    return sorted(set(derived["scope"]) - set(published["scope"]))
+
+
 def differences(published: pd.DataFrame, derived: pd.DataFrame, table: str) -> list[str]:
-    """Every figure where a published table and the records disagree, one line each."""
+    """Every figure where a published table and the records disagree, one line each, within the scopes
+    the published table has (:func:`unpublished_scopes` are not compared)."""
     keys, values = COMPARED[table]
+    derived = derived[~derived["scope"].isin(unpublished_scopes(published, derived))] if "scope" in keys else derived
     published = published[published["region"].isin(derived["region"].unique())]
     merged = published.merge(derived, on=list(keys), how="outer", suffixes=("_published", "_records"),
                              indicator=True)
@@ -227,16 +242,19 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
     work = tempfile.TemporaryDirectory(prefix="amr-records-")
     try:
         result = aggregate(raw_dir / RECORDS_DIR, eng, year_basis=year_basis, work_dir=Path(work.name))
-        problems = []
+        problems, notes = [], list(result.notes)
+        out = processed_dir / RECORDS_DIR
         for name, table in result.tables.items():
             module = datasets.step(name)
             if any((raw_dir / f"{Path(module.RAW_FILE).stem}{s}").is_file() for s in (".csv", ".xlsx")):
                 published, _ = module.read(raw_dir)
                 problems += [Problem(display_path(raw_dir / module.RAW_FILE), None, None, line)
                              for line in differences(published, table, name)]
+                notes += [f"{name}: scope {scope} ({rules.SCOPE_TASK_SOURCE.get(scope, 'every 任务来源')}) from "
+                          f"records only, not in the published table: in {display_path(out / f'{name}.csv')}"
+                          for scope in unpublished_scopes(published, table)]
         if problems:
             raise DataError(problems)
-        out = processed_dir / RECORDS_DIR
         paths = [write_csv(table, out / f"{name}.csv", keep_unchanged=True) for name, table in result.tables.items()]
         if not result.flows.empty:
             paths.append(write_csv(result.flows, out / "entity_flows.csv", keep_unchanged=True))
@@ -250,4 +268,4 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
     finally:
         eng.close()
         work.cleanup()
-    return paths, result.notes
+    return paths, notes

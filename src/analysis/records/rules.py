@@ -6,9 +6,13 @@ Sampling batches (``sampling.csv`` layout):
 - it counts in the year of its 抽样日期, or of its 报告日期 with ``year_basis='report_date'``;
 - it counts for the district when the sampled unit's division code is one of the district's codes;
   the number of batches elsewhere is printed by ``python -m analysis records``, never silently dropped;
-- scope ``region_reported``: every 任务来源 (国抽, 省抽, 市抽, 县抽) of the district, period ``FY``;
+- scope ``region_reported``: every batch of the district, whatever its 任务来源 (国抽, 省抽, 市抽, 县抽);
+  scope ``national_organised``: the district's batches whose 任务来源 is 国抽 (sampling organised
+  nationally, done in the district); period ``FY``; the ``national_organised`` rows follow the
+  ``region_reported`` ones in the same layout;
 - ``unqualified`` = 检验结论 不合格; category ``all`` = every food category, not the ones marked
-  ``(非食品)`` (drugs, devices, industrial products), which keep rows of their own.
+  ``(非食品)`` (drugs, devices, industrial products), which keep rows of their own;
+- a row exists only where at least one batch counts in it (a rate of 0/0 does not exist).
 
 Market entities (``market_entities.csv`` layout, basis ``SAMR``; and ``register.parquet``):
 
@@ -43,6 +47,8 @@ PATENT_TYPES = ("invention", "utility_model", "design")
 NON_FOOD_MARK = "(非食品)"
 #: Entity flows by year: into the district (new, moved_in) and out of it (exit split by kind, moved_out).
 FLOWS = ("new", "moved_in", "deregistered", "revoked", "moved_out")
+#: The sampling scopes from records limited to one 任务来源 (``region_reported`` counts every one).
+SCOPE_TASK_SOURCE = {"national_organised": "国抽"}
 _EXIT = "least(deregistered_day, revoked_day)"
 _LEAVE = f"least({_EXIT}, moved_out_day)"
 
@@ -52,8 +58,10 @@ _LEAVE = f"least({_EXIT}, moved_out_day)"
 
 def sampling_groups(year_basis: str = "sample_date") -> dict[str, str]:
     """A batch counts in the year of its 抽样日期 (or 报告日期), by category, in or outside the district
-    (``in_district``: its unit's division code is one of the district's)."""
+    (``in_district``: its unit's division code is one of the district's), and in scope ``national_organised``
+    too when its 任务来源 is 国抽."""
     return {"year": f"year({year_basis}_day)", "category": "category", "in_district": "in_district",
+            **{scope: f"task_source = '{source}'" for scope, source in SCOPE_TASK_SOURCE.items()},
             "unqualified": "conclusion = '不合格'"}
 
 
@@ -83,9 +91,11 @@ def patent_groups() -> dict[str, str]:
 
 
 def sampling_counts(tallied: pd.DataFrame) -> pd.DataFrame:
-    """Batches and unqualified batches per year, category and ``in_district`` from the tally."""
-    tallied = tallied.assign(unqualified=tallied["records"].where(tallied["unqualified"].astype(bool), 0))
-    return (tallied.groupby(["year", "category", "in_district"], as_index=False)
+    """Batches and unqualified batches per year, category, ``in_district`` and ``national_organised`` from the tally."""
+    flags = ["in_district", *SCOPE_TASK_SOURCE]
+    tallied = tallied.assign(unqualified=tallied["records"].where(tallied["unqualified"].astype(bool), 0),
+                             **{flag: tallied[flag].astype(bool) for flag in flags})
+    return (tallied.groupby(["year", "category", *flags], as_index=False)
             .agg(batches=("records", "sum"), unqualified=("unqualified", "sum")))
 
 
@@ -165,19 +175,24 @@ def entities_table(flows: pd.DataFrame, labels: dict) -> pd.DataFrame:
 
 
 def sampling_table(counts: pd.DataFrame, labels: dict) -> pd.DataFrame:
-    """``sampling.csv`` rows of the district: per year ``all`` (the food categories) then each category."""
+    """``sampling.csv`` rows of the district, per scope (``region_reported``, then ``national_organised``)
+    and year: ``all`` (the food categories) then each category; no row without a batch."""
     own = counts[counts["in_district"]]
     rows = []
-    for year, group in own.groupby("year", sort=True):
-        group = group.groupby("category", as_index=False)[["batches", "unqualified"]].sum()
-        food = group[~group["category"].str.endswith(NON_FOOD_MARK)]
-        lines = [("all", food["batches"].sum(), food["unqualified"].sum())]
-        lines += list(group.sort_values("category")[["category", "batches", "unqualified"]].itertuples(index=False))
-        for category, batches, unqualified in lines:
-            rows.append({"region": labels["region"], "level": labels["level"], "scope": "region_reported",
-                         "year": int(year), "period": "FY", "category": category, "batches": int(batches),
-                         "unqualified": int(unqualified), "unqualified_rate_pct": f"{100 * unqualified / batches:.2f}",
-                         "source_url": labels["source_url"], "note": labels["note"]})
+    for scope in ("region_reported", *SCOPE_TASK_SOURCE):
+        for year, group in (own if scope == "region_reported" else own[own[scope]]).groupby("year", sort=True):
+            group = group.groupby("category", as_index=False)[["batches", "unqualified"]].sum()
+            food = group[~group["category"].str.endswith(NON_FOOD_MARK)]
+            lines = [("all", food["batches"].sum(), food["unqualified"].sum())]
+            lines += list(group.sort_values("category")[["category", "batches", "unqualified"]].itertuples(index=False))
+            for category, batches, unqualified in lines:
+                if batches == 0:
+                    continue
+                rows.append({"region": labels["region"], "level": labels["level"], "scope": scope,
+                             "year": int(year), "period": "FY", "category": category, "batches": int(batches),
+                             "unqualified": int(unqualified),
+                             "unqualified_rate_pct": f"{100 * unqualified / batches:.2f}",
+                             "source_url": labels["source_url"], "note": labels["note"]})
     return pd.DataFrame(rows)
 
 
