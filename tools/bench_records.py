@@ -94,7 +94,7 @@ def run_pipeline(folder: Path, engine: str) -> dict:
 
     result = pipeline.aggregate(folder, make_engine(engine))
     table = result.tables["sampling"]
-    sampling = table[table["category"].ne("all")].assign(in_district=True)
+    sampling = table[table["category"].ne("all") & table["scope"].eq("region_reported")].assign(in_district=True)
     flows = result.flows.melt(id_vars=["entity_type", "year"], value_vars=list(rules.FLOWS), var_name="flow",
                               value_name="n")
     return totals(sampling, flows, stock=result.flows.loc[result.flows["year"].eq(FLOW_YEARS[-1]), "stock"].sum())
