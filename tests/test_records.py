@@ -20,7 +20,7 @@ from analysis.config import RAW_DATA_DIR
 from analysis.readers import datasets
 from analysis.readers.io import DataError
 from analysis.records import identifiers, pipeline, queries
-from analysis.records.engine import DuckDBEngine, java_available
+from analysis.records.engine import DuckDBEngine, OutOfMemory, java_available
 from analysis.records.fields import REGISTER
 from analysis.records.sources import prepare
 
@@ -355,6 +355,27 @@ def test_example_national_organised_rows_are_the_districts_national_batches(exam
     assert len(national) > 0 and len(expected) > 0
     assert derived[["year", "category", "batches", "unqualified"]].values.tolist() == expected
     assert table["scope"].tolist() == sorted(table["scope"], key=["region_reported", "national_organised"].index)
+
+
+def test_out_of_memory_in_one_pass_makes_the_same_tally_in_parts(example, monkeypatch):
+    eng, out_of_memory = DuckDBEngine(), []
+    table = eng.table
+
+    def table_or_out_of_memory(name, query):
+        if "GROUPING SETS" in query:  # the one-pass tally
+            out_of_memory.append(name)
+            raise OutOfMemory([])
+        table(name, query)
+
+    monkeypatch.setattr(eng, "table", table_or_out_of_memory)
+    parts = pipeline.aggregate(COMMITTED / "records", eng)
+    assert sorted(out_of_memory) == ["patents_tally", "register_tally", "sampling_tally"]
+    assert eng.frame("SELECT count(*) AS n FROM sampling_norm_dup_keys")["n"].iloc[0] == 1  # one batch in two files
+    for name, tallied in example[0].tables.items():
+        pd.testing.assert_frame_equal(parts.tables[name], tallied, obj=name)
+    pd.testing.assert_frame_equal(parts.flows, example[0].flows)
+    assert parts.notes[:3] == [f"{name}: DuckDB ran out of memory grouping the keys in one pass; grouped in 4 parts"
+                               for name in ("sampling", "register", "patents")]
 
 
 def test_example_records_are_labelled_and_small():

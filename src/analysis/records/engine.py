@@ -41,6 +41,10 @@ T = TypeVar("T")
 FUNCTIONS = {"uscc_valid": (uscc_valid, "VARCHAR", "BOOLEAN")}
 
 
+class OutOfMemory(DataError):
+    """The engine ran out of memory at its cap (a :class:`DataError`: its message says what to do)."""
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file as the engine reads it: ``path`` (CSV already UTF-8, or Parquet) and its columns.
@@ -140,15 +144,15 @@ class DuckDBEngine(Engine):
         return con
 
     def _execute(self, sql: str) -> duckdb.DuckDBPyConnection:
-        """``sql`` on this thread's connection; DuckDB running out of memory at its cap is a
-        :class:`DataError` that says how to raise the cap."""
+        """``sql`` on this thread's connection; DuckDB running out of memory at its cap is
+        :class:`OutOfMemory`, a :class:`DataError` that says how to raise the cap."""
         try:
             return self.con.execute(sql)
         except duckdb.OutOfMemoryException as err:
             limit = self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-            raise DataError([Problem("records", None, None, f"DuckDB ran out of memory at its cap of {limit} "
-                                     f"({str(err).splitlines()[0]})", "a higher cap, e.g. AMR_DUCKDB_MEMORY=3GB, "
-                                     "then the same command again")]) from err
+            raise OutOfMemory([Problem("records", None, None, f"DuckDB ran out of memory at its cap of {limit} "
+                                       f"({str(err).splitlines()[0]})", "a higher cap, e.g. AMR_DUCKDB_MEMORY=3GB, "
+                                       "then the same command again")]) from err
 
     def concurrently(self, tasks: list[Callable[[], T]], inputs: list[list[Path]]) -> list[T]:
         """Side by side, each task in a thread of its own, when a Parquet file of a task has fewer row groups

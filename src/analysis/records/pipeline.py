@@ -28,7 +28,7 @@ import yaml
 from analysis.config import dataset_dirs
 from analysis.readers.io import DataError, Problem, display_path, write_atomic, write_csv
 from analysis.records import queries, rules
-from analysis.records.engine import Engine, engine as make_engine
+from analysis.records.engine import Engine, OutOfMemory, engine as make_engine
 from analysis.records.fields import RECORD_TYPES
 from analysis.records.sources import prepare, record_files
 
@@ -117,15 +117,21 @@ def _counted(year_basis: str) -> dict[str, tuple[dict[str, str], dict[str, str]]
 
 
 def _check_and_count(eng: Engine, name: str, paths: list[Path], validation: queries.Validation,
-                     counted: tuple[dict[str, str], dict[str, str]], work_dir: Path) -> tuple[bool, list[str]]:
-    """One record type's pass (views ``<name>_*``): whether a key was given in several rows, and the views
-    listing its problems (none when the pass flagged nothing)."""
+                     counted: tuple[dict[str, str], dict[str, str]], work_dir: Path) -> tuple[bool, list[str], bool]:
+    """One record type's pass (views ``<name>_*``): whether a key was given in several rows, the views
+    listing its problems (none when the pass flagged nothing), and whether the tally was made in parts."""
     sources = [prepare(path, RECORD_TYPES[name], work_dir) for path in paths]
     for i, source in enumerate(sources):
         eng.source(f"{name}_source_{i}", source)
     eng.view(f"{name}_raw", queries.records(RECORD_TYPES[name], sources))
     eng.view(f"{name}_norm", validation.norm)
-    eng.table(f"{name}_tally", queries.tally(validation, *counted))
+    in_parts = False
+    try:
+        eng.table(f"{name}_tally", queries.tally(validation, *counted))
+    except OutOfMemory:  # grouping every key beside the counts: the same table in parts
+        in_parts = True
+        for table, query in queries.tally_in_parts(validation, *counted).items():
+            (eng.view if table == f"{name}_tally" else eng.table)(table, query)
     found = eng.frame(queries.flags(validation)).iloc[0]
     duplicated = False
     if int(found["candidates"]):  # keys sharing their hashes, or given twice
@@ -134,7 +140,7 @@ def _check_and_count(eng: Engine, name: str, paths: list[Path], validation: quer
     views = queries.error_views(validation, bool(found["bad"]), duplicated)
     for view, query in views.items():
         (eng.table if view.endswith("_bad") else eng.view)(view, query)
-    return duplicated, [view for view in views if view.endswith("_errors")]
+    return duplicated, [view for view in views if view.endswith("_errors")], in_parts
 
 
 def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
@@ -159,14 +165,16 @@ def aggregate(records_dir: Path, eng: Engine, district: District | None = None,
     names = [name for name in RECORD_TYPES if files[name]]
     passes = eng.concurrently([partial(_check_and_count, eng, name, files[name], validations[name], counted[name],
                                        work_dir) for name in names], [files[name] for name in names])
-    duplicated = {name: copies for name, (copies, _) in zip(names, passes)}
-    error_views = [view for _, views in passes for view in views]
+    duplicated = {name: copies for name, (copies, *_) in zip(names, passes)}
+    error_views = [view for _, views, _ in passes for view in views]
     problems = _errors(eng, error_views) if error_views else []
     if problems:
         raise DataError(problems)
     tallies = {name: eng.frame(queries.counts(validations[name], *counted[name], duplicated=dup))
                for name, dup in duplicated.items()}
-    tables, notes = {}, []
+    tables = {}
+    notes = [f"{name}: DuckDB ran out of memory grouping the keys in one pass; grouped in {queries.KEY_PARTS} parts"
+             for name, (*_, in_parts) in zip(names, passes) if in_parts]
     flows = unplaced = pd.DataFrame()
     data_end = district.data_end
     if "register" in tallies:

@@ -132,6 +132,22 @@ def _bad_dates(columns) -> list[Check]:
     return [Check("date", c, f"concat('not a date: ', {c})", f"{c} IS NOT NULL AND {c}_day IS NULL") for c in columns]
 
 
+#: Parts of the keys grouped one after another when DuckDB ran out of memory grouping them all at once.
+KEY_PARTS = 4
+
+
+def _checked(v: Validation, groups: dict[str, str], latest: dict[str, str]) -> str:
+    """SQL: every record of ``<name>_norm`` as ``bad`` (a check failed), ``groups`` and ``latest``."""
+    bad = " OR ".join(f"coalesce({c.bad}, FALSE)" for c in v.checks)
+    return f"SELECT {bad} AS bad, " + ", ".join(f"{sql} AS {name}" for name, sql in {**groups, **latest}.items())
+
+
+def _key_hashes(v: Validation) -> str:
+    """SQL: the two 64-bit hashes of a record's key (of the key and of it reversed; NULL without a key)."""
+    return ", ".join(f"CASE WHEN {v.key} IS NOT NULL THEN hash({key}) END AS {name}" for key, name in (
+        (v.key, "key_hash"), (f"reverse({v.key})", "key_hash_reversed")))
+
+
 def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None) -> str:
     """SQL of the table ``<name>_tally``: ONE pass over ``<name>_norm`` that checks every row, counts the
     rows by ``groups`` (name -> SQL over a record) and finds the keys that may be given in several rows.
@@ -143,20 +159,41 @@ def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None =
     twice (DuckDB's string hash alone gave 143 shared hashes in a million USCCs, the pair none).
 
     Both groupings are the grouping sets of one aggregation, fed by one scan (no common table streamed to
-    two aggregations), and the keys are grouped by their hashes, 16 bytes whatever the key: both take
-    less memory. DuckDB can still run out of memory at its cap with tens of millions of keys (README).
+    two aggregations), and the keys are grouped by their hashes, 16 bytes whatever the key. DuckDB can
+    still run out of memory at its cap with tens of millions of keys: :func:`tally_in_parts` then makes
+    the same table in parts.
     """
     latest = latest or {}
-    bad = " OR ".join(f"coalesce({c.bad}, FALSE)" for c in v.checks)
-    per_row = ", ".join(f"{sql} AS {name}" for name, sql in {**groups, **latest}.items())
     names = ", ".join(groups)
     maxima = "".join(f", max({name}) AS {name}" for name in latest)
-    hashes = "".join(f", CASE WHEN {v.key} IS NOT NULL THEN hash({key}) END AS {name}" for key, name in (
-        (v.key, "key_hash"), (f"reverse({v.key})", "key_hash_reversed")))
     return (f"SELECT CASE WHEN grouping(key_hash) = 1 THEN 'count' ELSE 'copies' END AS part, {names}, "
-            f"count(*) AS records, bool_or(bad) AS bad{maxima}, key_hash, key_hash_reversed FROM (SELECT {bad} AS bad, "
-            f"{per_row}{hashes} FROM {v.name}_norm) GROUP BY GROUPING SETS (({names}), (key_hash, key_hash_reversed)) "
-            "HAVING grouping(key_hash) = 1 OR (count(*) > 1 AND key_hash IS NOT NULL)")
+            f"count(*) AS records, bool_or(bad) AS bad{maxima}, key_hash, key_hash_reversed FROM ("
+            f"{_checked(v, groups, latest)}, {_key_hashes(v)} FROM {v.name}_norm) GROUP BY GROUPING SETS (({names}), "
+            "(key_hash, key_hash_reversed)) HAVING grouping(key_hash) = 1 OR (count(*) > 1 AND key_hash IS NOT NULL)")
+
+
+def tally_in_parts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None,
+                   parts: int = KEY_PARTS) -> dict[str, str]:
+    """The table of :func:`tally`, made in ``parts + 2`` queries when DuckDB ran out of memory making it in
+    one: the counts (table ``<name>_tally_counts``), the keys' hashes in ``parts`` passes, each over the keys
+    whose hash falls in its part (tables ``<name>_tally_keys_<i>``), and ``<name>_tally``, their union (a
+    view; the last entry)."""
+    latest = latest or {}
+    names = ", ".join(groups)
+    queries = {f"{v.name}_tally_counts": (
+        f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad"
+        + "".join(f", max({name}) AS {name}" for name in latest)
+        + f", NULL AS key_hash, NULL AS key_hash_reversed FROM ({_checked(v, groups, latest)} FROM {v.name}_norm) "
+        f"GROUP BY {names}")}
+    nulls = "".join(f"NULL AS {name}, " for name in groups)
+    for i in range(parts):
+        queries[f"{v.name}_tally_keys_{i}"] = (
+            f"SELECT 'copies' AS part, {nulls}count(*) AS records, NULL AS bad"
+            + "".join(f", NULL AS {name}" for name in latest)
+            + f", key_hash, key_hash_reversed FROM (SELECT {_key_hashes(v)} FROM {v.name}_norm WHERE {v.key} IS NOT "
+            f"NULL AND abs(hash({v.key}) % {parts}) = {i}) GROUP BY key_hash, key_hash_reversed HAVING count(*) > 1")
+    queries[f"{v.name}_tally"] = " UNION ALL ".join(f"SELECT * FROM {table}" for table in queries)
+    return queries
 
 
 def flags(v: Validation) -> str:
