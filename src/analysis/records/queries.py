@@ -176,8 +176,8 @@ def tally_in_parts(v: Validation, groups: dict[str, str], latest: dict[str, str]
                    parts: int = KEY_PARTS) -> dict[str, str]:
     """The table of :func:`tally`, made in ``parts + 2`` queries when DuckDB ran out of memory making it in
     one: the counts (table ``<name>_tally_counts``), the keys' hashes in ``parts`` passes, each over the keys
-    whose hash falls in its part (tables ``<name>_tally_keys_<i>``), and ``<name>_tally``, their union (a
-    view; the last entry)."""
+    whose hash falls in its part (tables ``<name>_tally_keys_<i>``; read from ``<name>_raw``, whose keys are
+    those of ``<name>_norm`` without its joins), and ``<name>_tally``, their union (a view; the last entry)."""
     latest = latest or {}
     names = ", ".join(groups)
     queries = {f"{v.name}_tally_counts": (
@@ -190,7 +190,7 @@ def tally_in_parts(v: Validation, groups: dict[str, str], latest: dict[str, str]
         queries[f"{v.name}_tally_keys_{i}"] = (
             f"SELECT 'copies' AS part, {nulls}count(*) AS records, NULL AS bad"
             + "".join(f", NULL AS {name}" for name in latest)
-            + f", key_hash, key_hash_reversed FROM (SELECT {_key_hashes(v)} FROM {v.name}_norm WHERE {v.key} IS NOT "
+            + f", key_hash, key_hash_reversed FROM (SELECT {_key_hashes(v)} FROM {v.name}_raw WHERE {v.key} IS NOT "
             f"NULL AND abs(hash({v.key}) % {parts}) = {i}) GROUP BY key_hash, key_hash_reversed HAVING count(*) > 1")
     queries[f"{v.name}_tally"] = " UNION ALL ".join(f"SELECT * FROM {table}" for table in queries)
     return queries
