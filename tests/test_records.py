@@ -357,8 +357,9 @@ def test_example_national_organised_rows_are_the_districts_national_batches(exam
     assert table["scope"].tolist() == sorted(table["scope"], key=["region_reported", "national_organised"].index)
 
 
-def test_out_of_memory_in_one_pass_makes_the_same_tally_in_parts(example, monkeypatch):
-    eng, out_of_memory = DuckDBEngine(), []
+def _tallied_in_parts(eng, monkeypatch) -> pipeline.Result:
+    """The example district aggregated on ``eng`` as if every one-pass tally ran out of memory."""
+    out_of_memory = []
     table = eng.table
 
     def table_or_out_of_memory(name, query):
@@ -368,8 +369,14 @@ def test_out_of_memory_in_one_pass_makes_the_same_tally_in_parts(example, monkey
         table(name, query)
 
     monkeypatch.setattr(eng, "table", table_or_out_of_memory)
-    parts = pipeline.aggregate(COMMITTED / "records", eng)
+    result = pipeline.aggregate(COMMITTED / "records", eng)
     assert sorted(out_of_memory) == ["patents_tally", "register_tally", "sampling_tally"]
+    return result
+
+
+def test_out_of_memory_in_one_pass_makes_the_same_tally_in_parts(example, monkeypatch):
+    eng = DuckDBEngine()
+    parts = _tallied_in_parts(eng, monkeypatch)
     assert eng.frame("SELECT count(*) AS n FROM sampling_norm_dup_keys")["n"].iloc[0] == 1  # one batch in two files
     for name, tallied in example[0].tables.items():
         pd.testing.assert_frame_equal(parts.tables[name], tallied, obj=name)
@@ -521,6 +528,12 @@ def test_spark_trims_cells_as_duckdb_does(spark_engine):
              + ") AS v(i, x) ORDER BY i")
     assert spark_engine.frame(query)["x"].tolist() == DuckDBEngine().frame(query)["x"].tolist() == [
         "350102", "个体工商户", "\ta\t", "b", "c"]
+
+
+def test_spark_makes_the_same_tally_in_parts(example, spark_engine, monkeypatch):
+    parts = _tallied_in_parts(spark_engine, monkeypatch)
+    for name, tallied in example[0].tables.items():
+        pd.testing.assert_frame_equal(parts.tables[name], tallied, check_dtype=False, obj=name)
 
 
 def test_spark_finds_the_same_problems(tmp_path, spark_engine):

@@ -87,6 +87,10 @@ class Engine:
         """Like :meth:`view`, but computed once (a small intermediate result used twice)."""
         raise NotImplementedError
 
+    def on_disk(self, name: str, query: str) -> None:
+        """Like :meth:`table`, for a large intermediate result: computed once, kept where it holds no memory."""
+        raise NotImplementedError
+
     def frame(self, query: str) -> pd.DataFrame:
         raise NotImplementedError
 
@@ -198,6 +202,12 @@ class DuckDBEngine(Engine):
     def table(self, name: str, query: str) -> None:
         self._execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
 
+    def on_disk(self, name: str, query: str) -> None:
+        """Streamed by DuckDB to a Parquet file in the engine's temporary folder, read by the view ``name``."""
+        path = _literal((Path(self._work.name) / f"{name}.parquet").as_posix())
+        self._execute(f"COPY ({query}) TO {path} (FORMAT parquet)")
+        self.view(name, f"SELECT * FROM read_parquet({path})")
+
     def frame(self, query: str) -> pd.DataFrame:
         return self._execute(query).df()
 
@@ -304,6 +314,12 @@ class SparkEngine(Engine):
 
     def table(self, name: str, query: str) -> None:
         self.spark.sql(self.transpile(query)).cache().createOrReplaceTempView(name)
+
+    def on_disk(self, name: str, query: str) -> None:
+        """Persisted by Spark, which spills what its memory cannot hold."""
+        from pyspark import StorageLevel
+
+        self.spark.sql(self.transpile(query)).persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(name)
 
     def frame(self, query: str) -> pd.DataFrame:
         return self.spark.sql(self.transpile(query)).toPandas()

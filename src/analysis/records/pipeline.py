@@ -130,8 +130,8 @@ def _check_and_count(eng: Engine, name: str, paths: list[Path], validation: quer
         eng.table(f"{name}_tally", queries.tally(validation, *counted))
     except OutOfMemory:  # grouping every key beside the counts: the same table in parts
         in_parts = True
-        for table, query in queries.tally_in_parts(validation, *counted).items():
-            (eng.view if table == f"{name}_tally" else eng.table)(table, query)
+        for kind, table, query in queries.tally_in_parts(validation, *counted):
+            getattr(eng, kind)(table, query)
     found = eng.frame(queries.flags(validation)).iloc[0]
     duplicated = False
     if int(found["candidates"]):  # keys sharing their hashes, or given twice

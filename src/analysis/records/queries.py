@@ -173,27 +173,30 @@ def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None =
 
 
 def tally_in_parts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None,
-                   parts: int = KEY_PARTS) -> dict[str, str]:
-    """The table of :func:`tally`, made in ``parts + 2`` queries when DuckDB ran out of memory making it in
-    one: the counts (table ``<name>_tally_counts``), the keys' hashes in ``parts`` passes, each over the keys
-    whose hash falls in its part (tables ``<name>_tally_keys_<i>``; read from ``<name>_raw``, whose keys are
-    those of ``<name>_norm`` without its joins), and ``<name>_tally``, their union (a view; the last entry)."""
+                   parts: int = KEY_PARTS) -> list[tuple[str, str, str]]:
+    """The table of :func:`tally`, made step by step when DuckDB ran out of memory making it in one pass:
+    (kind, name, SQL) to make in order, kind being the :class:`~analysis.records.engine.Engine` method
+    (``table``, ``on_disk``, ``view``). The counts (``<name>_tally_counts``); the keys' two hashes, written
+    once where they hold no memory (``<name>_key_hashes``, from ``<name>_raw``, whose keys are those of
+    ``<name>_norm`` without its joins); those found in several rows, grouped in ``parts`` passes over the
+    hashes of one part each (``<name>_tally_keys_<i>``); and ``<name>_tally``, the union of the counts and
+    the parts."""
     latest = latest or {}
     names = ", ".join(groups)
-    queries = {f"{v.name}_tally_counts": (
+    nulls = "".join(f"NULL AS {name}, " for name in groups)
+    steps = [("table", f"{v.name}_tally_counts", (
         f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad"
         + "".join(f", max({name}) AS {name}" for name in latest)
         + f", NULL AS key_hash, NULL AS key_hash_reversed FROM ({_checked(v, groups, latest)} FROM {v.name}_norm) "
-        f"GROUP BY {names}")}
-    nulls = "".join(f"NULL AS {name}, " for name in groups)
-    for i in range(parts):
-        queries[f"{v.name}_tally_keys_{i}"] = (
-            f"SELECT 'copies' AS part, {nulls}count(*) AS records, NULL AS bad"
-            + "".join(f", NULL AS {name}" for name in latest)
-            + f", key_hash, key_hash_reversed FROM (SELECT {_key_hashes(v)} FROM {v.name}_raw WHERE {v.key} IS NOT "
-            f"NULL AND abs(hash({v.key}) % {parts}) = {i}) GROUP BY key_hash, key_hash_reversed HAVING count(*) > 1")
-    queries[f"{v.name}_tally"] = " UNION ALL ".join(f"SELECT * FROM {table}" for table in queries)
-    return queries
+        f"GROUP BY {names}")),
+        ("on_disk", f"{v.name}_key_hashes", f"SELECT {_key_hashes(v)} FROM {v.name}_raw WHERE {v.key} IS NOT NULL")]
+    steps += [("table", f"{v.name}_tally_keys_{i}", (
+        f"SELECT 'copies' AS part, {nulls}count(*) AS records, NULL AS bad" + "".join(f", NULL AS {n}" for n in latest)
+        + f", key_hash, key_hash_reversed FROM {v.name}_key_hashes WHERE abs(key_hash % {parts}) = {i} "
+        "GROUP BY key_hash, key_hash_reversed HAVING count(*) > 1")) for i in range(parts)]
+    tallied = [name for kind, name, _ in steps if kind == "table"]
+    steps.append(("view", f"{v.name}_tally", " UNION ALL ".join(f"SELECT * FROM {name}" for name in tallied)))
+    return steps
 
 
 def flags(v: Validation) -> str:
