@@ -132,9 +132,12 @@ validate: $(STAMP) ## Check the raw files of the build (or FILES=...) and print 
 	$(PY) -m analysis validate $(or $(FILES),--params '$(PARAMS)')
 
 # Optional extras: PySpark (the records' Spark engine, tests need a JDK 17+) and Polars (bench-records).
+# PySpark is a source archive that uv builds afresh on every install and would keep (2.3 GB a time) in
+# its cache: --no-cache builds it in a temporary cache, removed afterwards.
 $(VENV)/.spark: requirements-spark.lock $(STAMP)
-	$(VENV)/bin/uv pip install -q -p $(PY) $$($(PY) tools/uv_index.py) -r requirements-spark.lock || \
-	  $(PY) -m pip install -q --disable-pip-version-check -r requirements-spark.lock
+	$(VENV)/bin/uv pip install -q --no-cache -p $(PY) $$($(PY) tools/uv_index.py) -r requirements-spark.lock || \
+	  { { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; } && \
+	    $(PY) -m pip install -q --disable-pip-version-check --no-cache-dir -r requirements-spark.lock; }
 	@touch $@
 
 .PHONY: bench-validate
