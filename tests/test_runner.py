@@ -30,6 +30,7 @@ def test_section_of_a_hand_run_or_other_parameters_is_stale(tmp_path):
     from analysis.present import section
 
     params = runner.load_params()
+    assert runner.stale_reason(tmp_path, "sampling", params) == "not built yet"  # a first build says so
     section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["s"])
     assert "no record of the build" in runner.stale_reason(tmp_path, "sampling", params)
     values = runner.notebook_parameters("sampling", params, str(tmp_path))
@@ -51,6 +52,8 @@ def test_section_of_a_hand_run_or_other_parameters_is_stale(tmp_path):
     params["notebooks"]["sampling"]["region"] = "全国"
     section.write_section("sampling", tmp_path, title="t", lang="zh", summary=["other"])
     assert runner.stale_reason(tmp_path, "sampling", params).startswith("its files changed")
+    (tmp_path / "sections" / "sampling.json").unlink()  # built before, its section gone
+    assert runner.stale_reason(tmp_path, "sampling", params) == "the notebook wrote no section"
 
 
 def test_notebooks_section_must_map_names_to_parameters(tmp_path):

@@ -518,7 +518,7 @@ def stale_reason(out_dir: Path, name: str, params: dict) -> str | None:
     path = section_record_path(out_dir, name)
     files = section_files(out_dir, name)
     if not files:
-        return "the notebook wrote no section"
+        return "the notebook wrote no section" if path.is_file() else "not built yet"
     if not path.is_file():
         return "no record of the build that wrote it (a notebook run outside `make report`?)"
     recorded = json.loads(path.read_text(encoding="utf-8"))
