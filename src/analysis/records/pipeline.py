@@ -26,7 +26,7 @@ import pyarrow as pa
 import yaml
 
 from analysis.config import dataset_dirs
-from analysis.readers.io import DataError, Problem, display_path, write_atomic, write_csv
+from analysis.readers.io import RAW_SUFFIXES, DataError, Problem, display_path, raw_file, write_atomic, write_csv
 from analysis.records import queries, rules
 from analysis.records.engine import Engine, OutOfMemory, engine as make_engine
 from analysis.records.fields import RECORD_TYPES
@@ -252,11 +252,14 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
         result = aggregate(raw_dir / RECORDS_DIR, eng, year_basis=year_basis, work_dir=Path(work.name))
         problems, notes = [], list(result.notes)
         out = processed_dir / RECORDS_DIR
+        # The tables the raw folder also publishes (its own CSV or workbook beside the records).
+        publishes = {name: any((raw_dir / f"{Path(datasets.step(name).RAW_FILE).stem}{suffix}").is_file()
+                               for suffix in RAW_SUFFIXES) for name in result.tables}
         for name, table in result.tables.items():
-            module = datasets.step(name)
-            if any((raw_dir / f"{Path(module.RAW_FILE).stem}{s}").is_file() for s in (".csv", ".xlsx")):
+            if publishes[name]:
+                module = datasets.step(name)
                 published, _ = module.read(raw_dir)
-                problems += [Problem(display_path(raw_dir / module.RAW_FILE), None, None, line)
+                problems += [Problem(display_path(raw_file(raw_dir, module.RAW_FILE)), None, None, line)
                              for line in differences(published, table, name)]
                 notes += [f"{name}: scope {scope} ({rules.SCOPE_TASK_SOURCE.get(scope, 'every 任务来源')}) from "
                           f"records only, not in the published table: in {display_path(out / f'{name}.csv')}"
@@ -269,10 +272,7 @@ def run(dataset: str, engine_name: str = "duckdb", master: str | None = None,
             paths.append(write_register(eng, processed_dir / "register.parquet", result.data_end))
         if "patents" in result.tables:
             paths.append(write_csv(result.unplaced, out / "patents_unplaced.csv", keep_unchanged=True))
-        for name in result.tables:
-            module = datasets.step(name)
-            if not any((raw_dir / f"{Path(module.RAW_FILE).stem}{s}").is_file() for s in (".csv", ".xlsx")):
-                paths.append(module.process(out, processed_dir))
+        paths += [datasets.step(name).process(out, processed_dir) for name in result.tables if not publishes[name]]
     finally:
         eng.close()
         work.cleanup()
