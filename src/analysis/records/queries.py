@@ -148,6 +148,11 @@ def _key_hashes(v: Validation) -> str:
         (v.key, "key_hash"), (f"reverse({v.key})", "key_hash_reversed")))
 
 
+def _maxima(latest: dict[str, str]) -> str:
+    """SQL: ``, max(<name>) AS <name>`` for each of ``latest`` (the maxima a tally keeps per group)."""
+    return "".join(f", max({name}) AS {name}" for name in latest)
+
+
 def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None = None) -> str:
     """SQL of the table ``<name>_tally``: ONE pass over ``<name>_norm`` that checks every row, counts the
     rows by ``groups`` (name -> SQL over a record) and finds the keys that may be given in several rows.
@@ -165,9 +170,8 @@ def tally(v: Validation, groups: dict[str, str], latest: dict[str, str] | None =
     """
     latest = latest or {}
     names = ", ".join(groups)
-    maxima = "".join(f", max({name}) AS {name}" for name in latest)
     return (f"SELECT CASE WHEN grouping(key_hash) = 1 THEN 'count' ELSE 'copies' END AS part, {names}, "
-            f"count(*) AS records, bool_or(bad) AS bad{maxima}, key_hash, key_hash_reversed FROM ("
+            f"count(*) AS records, bool_or(bad) AS bad{_maxima(latest)}, key_hash, key_hash_reversed FROM ("
             f"{_checked(v, groups, latest)}, {_key_hashes(v)} FROM {v.name}_norm) GROUP BY GROUPING SETS (({names}), "
             "(key_hash, key_hash_reversed)) HAVING grouping(key_hash) = 1 OR (count(*) > 1 AND key_hash IS NOT NULL)")
 
@@ -185,9 +189,8 @@ def tally_in_parts(v: Validation, groups: dict[str, str], latest: dict[str, str]
     names = ", ".join(groups)
     nulls = "".join(f"NULL AS {name}, " for name in groups)
     steps = [("table", f"{v.name}_tally_counts", (
-        f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad"
-        + "".join(f", max({name}) AS {name}" for name in latest)
-        + f", NULL AS key_hash, NULL AS key_hash_reversed FROM ({_checked(v, groups, latest)} FROM {v.name}_norm) "
+        f"SELECT 'count' AS part, {names}, count(*) AS records, bool_or(bad) AS bad{_maxima(latest)}"
+        f", NULL AS key_hash, NULL AS key_hash_reversed FROM ({_checked(v, groups, latest)} FROM {v.name}_norm) "
         f"GROUP BY {names}")),
         ("on_disk", f"{v.name}_key_hashes", f"SELECT {_key_hashes(v)} FROM {v.name}_raw WHERE {v.key} IS NOT NULL")]
     steps += [("table", f"{v.name}_tally_keys_{i}", (
@@ -228,9 +231,8 @@ def counts(v: Validation, groups: dict[str, str], latest: dict[str, str] | None 
              + "".join(f", NULL AS {n}" for n in latest)
              + f" FROM (SELECT {v.key}, {per_row} FROM {v.name}_norm WHERE {v.key} IN "
              f"(SELECT {v.key} FROM {v.name}_norm_dup_keys)) GROUP BY {names}")
-    return (f"SELECT {names}, CAST(sum(records) AS BIGINT) AS records, bool_or(bad) AS bad"
-            + "".join(f", max({n}) AS {n}" for n in latest)
-            + f" FROM ({counted} UNION ALL {extra}) GROUP BY {names}")
+    return (f"SELECT {names}, CAST(sum(records) AS BIGINT) AS records, bool_or(bad) AS bad{_maxima(latest)}"
+            f" FROM ({counted} UNION ALL {extra}) GROUP BY {names}")
 
 
 def _bad_rows(v: Validation) -> str:
