@@ -244,6 +244,18 @@ def test_register_parquet_has_exactly_the_contract(tmp_path):
     assert table["exit_date"].tolist() == [dt.date(2020, 6, 1), dt.date(2021, 3, 1)]
 
 
+def test_a_damaged_utf8_record_file_is_an_error_naming_its_line_not_read_as_gbk(tmp_path):
+    # One stray byte in a UTF-8 export: GB18030 would decode most of it into other characters (or fail
+    # with a bare UnicodeDecodeError, as it did); the tables' reader says where the byte is instead.
+    text = "申请号,专利类型,授权公告日,行政区划代码\n202010000001.7,发明,2021-03-05,350102\n"
+    folder = _records(tmp_path, {"patents.csv": text})
+    data = (folder / "patents.csv").read_bytes()
+    at = data.index("发明".encode())
+    (folder / "patents.csv").write_bytes(data[:at] + b"\xff" + data[at + 1:])
+    with pytest.raises(DataError, match=r"patents.csv: invalid UTF-8 byte 0xFF on line 2 of an otherwise UTF-8 file"):
+        _aggregate(folder)
+
+
 def test_patents_placed_by_code_else_address_and_unplaced_are_listed(tmp_path):
     def number(year, digit, serial):
         digits = f"{year}{digit}{serial:07d}"

@@ -202,6 +202,13 @@ def _encoding(path: Path, where: str) -> tuple[str, bool]:
                 f"{TEXT_ENCODINGS} (byte 0x{failure[0]:02X} on line {failure[1]} is neither)")
 
 
+def text_encoding(path: Path | str) -> str:
+    """The encoding of a CSV file as :func:`read_cells` finds it (``utf-8-sig``, ``utf-8`` or ``gb18030``);
+    a file that is not text, is empty, or decodes in neither (a damaged UTF-8 file included) is a
+    :class:`DataError` naming the file and the line of the first bad byte."""
+    return _encoding(Path(path), display_path(path))[0]
+
+
 def _head(path: Path, encoding: str) -> str:
     """The start of a text file: at least its first :data:`SNIFF_CHARS` characters."""
     with open(path, "rb") as f:

@@ -8,7 +8,6 @@ never modified. A Parquet column stored as a date or timestamp is read as a date
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -17,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from analysis.readers.io import DataError, Problem, display_path
+from analysis.readers.io import DataError, Problem, display_path, text_encoding
 from analysis.records.engine import Source
 from analysis.records.fields import RECORD_TYPES, RecordType, canonical_columns
 
@@ -38,24 +37,11 @@ def record_files(records_dir: Path) -> dict[str, list[Path]]:
     return found
 
 
-def csv_encoding(path: Path) -> str:
-    """``utf-8-sig`` when the file decodes as UTF-8 (checked in full, streaming), else ``gb18030``."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    with open(path, "rb") as stream:
-        try:
-            while chunk := stream.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig"
-
-
-def _utf8_copy(path: Path, encoding: str, work_dir: Path) -> Path:
-    """``path`` itself when UTF-8 without BOM, else a UTF-8 copy in ``work_dir``."""
-    with open(path, "rb") as stream:
-        bom = stream.read(3) == codecs.BOM_UTF8
-    if encoding == "utf-8-sig" and not bom:
+def _utf8_copy(path: Path, work_dir: Path) -> Path:
+    """``path`` itself when UTF-8 without BOM, else a UTF-8 copy in ``work_dir`` (the encoding found as for
+    tables, :func:`analysis.readers.io.text_encoding`: a file in neither UTF-8 nor GB18030 is an error)."""
+    encoding = text_encoding(path)
+    if encoding == "utf-8":
         return path
     out = work_dir / f"{path.name}.utf8.csv"  # names are unique in a records folder
     with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
@@ -103,7 +89,7 @@ def prepare(path: Path, record_type: RecordType, work_dir: Path) -> Source:
     elif suffix == ".xlsx":
         (target, headers), kind = _xlsx_to_parquet(path, work_dir), "parquet"
     else:
-        target, kind = _utf8_copy(path, csv_encoding(path), work_dir), "csv"
+        target, kind = _utf8_copy(path, work_dir), "csv"
         with open(target, encoding="utf-8", newline="") as stream:
             headers = next(csv.reader(io.StringIO(stream.readline())), [])
     columns, problems = canonical_columns(record_type, headers)
