@@ -155,7 +155,8 @@ def _mostly_utf8(path: Path) -> bool:
         text = decoder.decode(block, final=not block)
         failed = text.count("\ufffd")
         bad += failed
-        good += int(np.count_nonzero(np.frombuffer(text.encode("utf-32-le"), dtype="<u4") >= 0x800)) - failed
+        units = np.frombuffer(text.encode("utf-16-le"), dtype="<u2")  # a character above U+FFFF: two units
+        good += int(np.count_nonzero(units >= 0x800) - np.count_nonzero((units >= 0xDC00) & (units <= 0xDFFF))) - failed
     return good >= bad
 
 
