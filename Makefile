@@ -6,6 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The venv is made without pip: the pip fallbacks below install it first.
+ENSURE_PIP := { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; }
 UV_VERSION := 0.13.9
 KERNEL := amr-review
 
@@ -68,7 +70,7 @@ $(PACKAGES): requirements.lock pyproject.toml
 	   $(VENV)/bin/uv pip install -q -p $(PY) $$($(PY) tools/uv_index.py) -r requirements.lock -e . --no-deps; then :; \
 	else \
 	  echo "uv could not install the lock: installing with pip instead (about a minute)" >&2; \
-	  { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; } && \
+	  $(ENSURE_PIP) && \
 	  $(PY) -m pip install -q --disable-pip-version-check -r requirements.lock && \
 	  $(PY) -m pip install -q --disable-pip-version-check --no-deps -e .; \
 	fi
@@ -136,7 +138,7 @@ validate: $(STAMP) ## Check the raw files of the build (or FILES=...) and print 
 # its cache: --no-cache builds it in a temporary cache, removed afterwards.
 $(VENV)/.spark: requirements-spark.lock $(STAMP)
 	$(VENV)/bin/uv pip install -q --no-cache -p $(PY) $$($(PY) tools/uv_index.py) -r requirements-spark.lock || \
-	  { { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null; } && \
+	  { $(ENSURE_PIP) && \
 	    $(PY) -m pip install -q --disable-pip-version-check --no-cache-dir -r requirements-spark.lock; }
 	@touch $@
 
